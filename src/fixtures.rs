@@ -1,0 +1,117 @@
+//! Fixtures: the schemas and reference data the mock serves, bundled into the binary and
+//! optionally overridden file by file from a directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::schema::FieldDef;
+use crate::store::leads::{ListDef, Partition};
+
+const LEAD_FIELDS: (&str, &str) = (
+    "lead_fields.json",
+    include_str!("../fixtures/lead_fields.json"),
+);
+const PARTITIONS: (&str, &str) = (
+    "partitions.json",
+    include_str!("../fixtures/partitions.json"),
+);
+const LISTS: (&str, &str) = ("lists.json", include_str!("../fixtures/lists.json"));
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("cannot read fixture {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("fixture {name} is not valid: {source}")]
+    Parse {
+        name: String,
+        source: serde_json::Error,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    pub lead_fields: Vec<FieldDef>,
+    pub partitions: Vec<Partition>,
+    pub lists: Vec<ListDef>,
+}
+
+impl Fixtures {
+    /// Loads every fixture from `dir` where it has the file, else from the bundled copy.
+    pub fn load(dir: Option<&Path>) -> Result<Fixtures, FixtureError> {
+        Ok(Fixtures {
+            lead_fields: read(dir, LEAD_FIELDS)?,
+            partitions: read(dir, PARTITIONS)?,
+            lists: read(dir, LISTS)?,
+        })
+    }
+}
+
+fn read<T: DeserializeOwned>(
+    dir: Option<&Path>,
+    (name, bundled): (&str, &str),
+) -> Result<T, FixtureError> {
+    let path = dir.map(|dir| dir.join(name)).filter(|path| path.exists());
+    let text = match &path {
+        Some(path) => std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            path: path.clone(),
+            source,
+        })?,
+        None => bundled.to_owned(),
+    };
+    serde_json::from_str(&text).map_err(|source| FixtureError::Parse {
+        name: name.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{DataType, Schema};
+
+    #[test]
+    fn the_bundled_fixtures_load_and_hold_the_documented_fields() {
+        let fixtures = Fixtures::load(None).unwrap();
+        let schema = Schema::new(fixtures.lead_fields);
+        let score = schema.field(schema.find("leadScore").unwrap());
+        assert_eq!(
+            (score.display_name.as_str(), score.data_type),
+            ("Lead Score", DataType::Integer)
+        );
+        for name in [
+            "email",
+            "firstName",
+            "lastName",
+            "company",
+            "title",
+            "phone",
+            "id",
+            "createdAt",
+            "updatedAt",
+        ] {
+            assert!(schema.find(name).is_some(), "{name}");
+        }
+        assert_eq!(fixtures.partitions[0].name, "Default");
+        assert!(!fixtures.lists.is_empty());
+    }
+
+    #[test]
+    fn a_directory_overrides_only_the_files_it_has() {
+        let dir = std::env::temp_dir().join(format!("mbm-fixtures-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("partitions.json"),
+            r#"[{"id":1,"name":"Only","description":"x"}]"#,
+        )
+        .unwrap();
+        let fixtures = Fixtures::load(Some(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(fixtures.partitions.len(), 1);
+        assert_eq!(fixtures.partitions[0].name, "Only");
+        assert!(fixtures.lead_fields.len() > 10);
+    }
+}

@@ -1,0 +1,155 @@
+//! Marketo's response envelope: `requestId`, `result`, `success`, and `errors` with string
+//! codes; empty lists are left out, as every recorded Marketo response does.
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::clock::{Clock, Timestamp};
+use crate::error::ApiError;
+
+pub const JSON: &str = "application/json;charset=UTF-8";
+
+/// Marketo's request id: a short random hex part, `#`, and the epoch milliseconds in hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn new(now: Timestamp) -> RequestId {
+        // Uuid's generator is the randomness already at hand; 0x1000..0x20000 gives 4-5 digits.
+        let prefix = 0x1000 + (uuid::Uuid::new_v4().as_u128() % 0x1f000) as u32;
+        RequestId(format!("{prefix:x}#{:x}", now.millis()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<RequestId, ApiError> {
+        parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .ok_or(ApiError::System)
+    }
+}
+
+/// Put on an error response by [`ApiError`]; [`render_errors`] writes its body.
+#[derive(Debug, Clone)]
+pub struct ErrorMarker(pub ApiError);
+
+/// The Marketo code a response carried, for the request journal.
+#[derive(Debug, Clone)]
+pub struct MarketoCode(pub &'static str);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.http_status().into_response();
+        response.extensions_mut().insert(ErrorMarker(self));
+        response
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a, T: Serialize> {
+    request_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a [T]>,
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<[ErrorItem<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_page_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    more_result: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct ErrorItem<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+/// A JSON body with Marketo's exact content type.
+pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+/// A successful answer carrying `result`.
+pub fn success<T: Serialize>(request_id: &RequestId, result: &[T]) -> Response {
+    paged(request_id, result, None)
+}
+
+/// A successful page; `more` is `Some(next_page_token)` when the listing goes on, and the
+/// `moreResult` flag is written only where Marketo writes it (paged listings).
+pub fn paged<T: Serialize>(
+    request_id: &RequestId,
+    result: &[T],
+    more: Option<Option<String>>,
+) -> Response {
+    let envelope = Envelope {
+        request_id: &request_id.0,
+        result: Some(result),
+        success: true,
+        errors: None,
+        next_page_token: more.as_ref().and_then(|token| token.as_deref()),
+        more_result: more.as_ref().map(Option::is_some),
+    };
+    json_response(StatusCode::OK, to_json(&envelope))
+}
+
+/// Gives each request its id and turns every [`ErrorMarker`] into Marketo's error envelope.
+pub async fn render_errors(
+    State(clock): State<Clock>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let request_id = RequestId::new(clock.now());
+    request.extensions_mut().insert(request_id.clone());
+    let mut response = next.run(request).await;
+    let Some(ErrorMarker(error)) = response.extensions_mut().remove::<ErrorMarker>() else {
+        return response;
+    };
+    let message = error.to_string();
+    let envelope = Envelope::<()> {
+        request_id: &request_id.0,
+        result: None,
+        success: false,
+        errors: Some([ErrorItem {
+            code: error.code(),
+            message: &message,
+        }]),
+        next_page_token: None,
+        more_result: None,
+    };
+    let mut rendered = json_response(response.status(), to_json(&envelope));
+    rendered.extensions_mut().insert(MarketoCode(error.code()));
+    rendered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_end_with_the_clock_time_in_hex() {
+        let id = RequestId::new(Timestamp(0x149c_a702_500));
+        let (prefix, time) = id.0.split_once('#').unwrap();
+        assert_eq!(time, "149ca702500");
+        assert!((4..=5).contains(&prefix.len()), "{prefix}");
+        assert!(prefix.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

@@ -1,0 +1,138 @@
+//! Reading what a request says without ever answering with axum's plain-text rejections:
+//! parameters from the query (or a form), the access token, and path segments.
+
+use axum::extract::FromRequestParts;
+use axum::http::{HeaderMap, header, request::Parts};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Request parameters in arrival order; the first occurrence of a name wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Parses `application/x-www-form-urlencoded` text (a query string or a form body); `+` is
+    /// a space, as real clients send it.
+    pub fn parse(encoded: &[u8]) -> Params {
+        Params(form_urlencoded::parse(encoded).into_owned().collect())
+    }
+
+    pub fn from_query(parts: &Parts) -> Params {
+        Params::parse(parts.uri.query().unwrap_or_default().as_bytes())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn push(&mut self, name: String, value: String) {
+        self.0.push((name, value));
+    }
+
+    /// These parameters, then the other's where these lack a name.
+    pub fn extend(&mut self, other: Params) {
+        self.0.extend(other.0);
+    }
+}
+
+/// The token from `Authorization: Bearer`, or else the `access_token` query parameter.
+pub fn token_from_parts(headers: &HeaderMap, query: &Params) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(|token| token.trim().to_owned());
+    bearer.or_else(|| query.get("access_token").map(str::to_owned))
+}
+
+/// A caller with a valid token, and the query it sent. Rejects with 600, 601 or 602.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub query: Params,
+}
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Authorized, ApiError> {
+        let query = Params::from_query(parts);
+        state
+            .tokens
+            .check(token_from_parts(&parts.headers, &query).as_deref())?;
+        Ok(Authorized { query })
+    }
+}
+
+/// A path segment such as `3404.json` read as a number; anything else is no such resource.
+pub fn json_segment_id(segment: &str) -> Result<u32, ApiError> {
+    segment
+        .strip_suffix(".json")
+        .ok_or(ApiError::ResourceNotFound)
+        .and_then(number_segment)
+}
+
+/// A path segment that must be a number.
+pub fn number_segment(segment: &str) -> Result<u32, ApiError> {
+    segment.parse().map_err(|_| ApiError::ResourceNotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_decode_plus_as_space_and_keep_the_first_of_a_name() {
+        let params = Params::parse(b"programMemberStatus=On+List&format=csv&format=tsv");
+        assert_eq!(params.get("programMemberStatus"), Some("On List"));
+        assert_eq!(params.get("format"), Some("csv"));
+        assert_eq!(params.get("listId"), None);
+    }
+
+    #[test]
+    fn the_bearer_header_wins_over_the_query_parameter() {
+        let mut headers = HeaderMap::new();
+        let query = Params::parse(b"access_token=from-query");
+        assert_eq!(
+            token_from_parts(&headers, &query).as_deref(),
+            Some("from-query")
+        );
+        headers.insert(header::AUTHORIZATION, "Bearer from-header".parse().unwrap());
+        assert_eq!(
+            token_from_parts(&headers, &query).as_deref(),
+            Some("from-header")
+        );
+    }
+
+    #[test]
+    fn json_segments_must_be_numbers_ending_in_json() {
+        assert_eq!(json_segment_id("3404.json"), Ok(3404));
+        assert_eq!(json_segment_id("3404"), Err(ApiError::ResourceNotFound));
+        assert_eq!(json_segment_id("abc.json"), Err(ApiError::ResourceNotFound));
+    }
+}
+
+/// One path parameter; a segment that does not decode is no such resource.
+#[derive(Debug, Clone)]
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Segment, ApiError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(segment)| Segment(segment))
+            .map_err(|_| ApiError::ResourceNotFound)
+    }
+}

@@ -1,0 +1,82 @@
+//! `GET`/`POST /identity/oauth/token`: parameters in the query or a form body.
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::envelope::json_response;
+use super::extract::Params;
+use crate::auth::IdentityError;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Marketo's limit on an ordinary request body.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/identity/oauth/token", get(token).post(token))
+}
+
+async fn token(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut params = Params::from_query(&parts);
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        match to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(bytes) => params.extend(Params::parse(&bytes)),
+            Err(_) => {
+                return ApiError::FileTooLarge {
+                    limit: MAX_FORM_BYTES,
+                }
+                .into_response();
+            }
+        }
+    }
+    let issued = state.tokens.issue(
+        params.get("grant_type"),
+        params.get("client_id"),
+        params.get("client_secret"),
+    );
+    let (status, body) = match issued {
+        Ok(token) => (
+            StatusCode::OK,
+            serde_json::to_value(token).unwrap_or_default(),
+        ),
+        Err(error) => identity_error(error),
+    };
+    let mut response = json_response(status, body.to_string().into_bytes());
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn identity_error(error: IdentityError) -> (StatusCode, serde_json::Value) {
+    let (status, code, description) = match error {
+        IdentityError::InvalidRequest(description) => {
+            (StatusCode::BAD_REQUEST, "invalid_request", description)
+        }
+        IdentityError::UnknownClient(id) => (
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            format!("No client with requested id: {id}"),
+        ),
+        IdentityError::BadCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Bad client credentials".to_owned(),
+        ),
+    };
+    (
+        status,
+        json!({ "error": code, "error_description": description }),
+    )
+}

@@ -1,0 +1,38 @@
+//! The HTTP surface: one router per endpoint group, merged here, wrapped in the layers that
+//! make every answer Marketo-shaped.
+
+pub mod batch;
+pub mod bulk_leads;
+pub mod control;
+pub mod envelope;
+pub mod extract;
+pub mod fallback;
+pub mod identity;
+pub mod normalize;
+pub mod paging;
+pub mod rest_leads;
+pub mod upload;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every route the mock serves, with its fallbacks and layers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(identity::routes())
+        .merge(bulk_leads::routes())
+        .merge(rest_leads::routes())
+        .merge(control::routes())
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            axum::response::IntoResponse::into_response(ApiError::System)
+        }))
+        .layer(from_fn_with_state(state.clone(), envelope::render_errors))
+        .with_state(state)
+}

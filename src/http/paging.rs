@@ -1,0 +1,130 @@
+//! `batchSize` and `nextPageToken` for the read-back listings.
+
+use crate::error::ApiError;
+
+use super::extract::Params;
+
+/// Marketo's largest page, and its default.
+pub const MAX_BATCH_SIZE: usize = 300;
+
+const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A page request: where to start and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: usize,
+    pub size: usize,
+}
+
+impl Page {
+    pub fn from_params(params: &Params) -> Result<Page, ApiError> {
+        let size = match params.get("batchSize") {
+            None => MAX_BATCH_SIZE,
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|size| (1..=MAX_BATCH_SIZE).contains(size))
+                .ok_or_else(|| ApiError::InvalidValue {
+                    value: text.to_owned(),
+                    expected: "integer from 1 to 300",
+                })?,
+        };
+        let offset = match params.get("nextPageToken") {
+            None => 0,
+            Some(token) => decode_token(token).ok_or_else(|| ApiError::InvalidValue {
+                value: token.to_owned(),
+                expected: "nextPageToken",
+            })?,
+        };
+        Ok(Page { offset, size })
+    }
+
+    /// The slice of `items` this page holds, and the token for the next page if any is left.
+    pub fn take<'a, T>(&self, items: &'a [T]) -> (&'a [T], Option<String>) {
+        let start = self.offset.min(items.len());
+        let end = (start + self.size).min(items.len());
+        let next = (end < items.len()).then(|| encode_token(end));
+        (&items[start..end], next)
+    }
+}
+
+/// Tokens are base32 text, like Marketo's, of the next offset.
+fn encode_token(offset: usize) -> String {
+    let text = format!("offset:{offset}");
+    let mut bits: u64 = 0;
+    let mut count = 0;
+    let mut out = String::new();
+    for byte in text.bytes() {
+        bits = (bits << 8) | u64::from(byte);
+        count += 8;
+        while count >= 5 {
+            count -= 5;
+            out.push(ALPHABET[((bits >> count) & 31) as usize] as char);
+        }
+    }
+    if count > 0 {
+        out.push(ALPHABET[((bits << (5 - count)) & 31) as usize] as char);
+    }
+    out
+}
+
+fn decode_token(token: &str) -> Option<usize> {
+    let mut bits: u64 = 0;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in token.bytes() {
+        let value = ALPHABET.iter().position(|a| *a == c)? as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_round_trip_and_look_like_marketos() {
+        for offset in [0, 1, 300, 123_456] {
+            let token = encode_token(offset);
+            assert!(token.bytes().all(|b| ALPHABET.contains(&b)), "{token}");
+            assert_eq!(decode_token(&token), Some(offset));
+        }
+        assert_eq!(decode_token("not a token"), None);
+    }
+
+    #[test]
+    fn a_page_gives_its_slice_and_a_token_only_when_more_remain() {
+        let items: Vec<u32> = (0..5).collect();
+        let first = Page { offset: 0, size: 2 };
+        let (slice, next) = first.take(&items);
+        assert_eq!(slice, [0, 1]);
+        let second = Page {
+            offset: decode_token(&next.unwrap()).unwrap(),
+            size: 3,
+        };
+        assert_eq!(second.take(&items), (&items[2..5], None));
+    }
+
+    #[test]
+    fn batch_sizes_outside_1_to_300_are_refused() {
+        assert!(Page::from_params(&Params::parse(b"batchSize=301")).is_err());
+        assert!(Page::from_params(&Params::parse(b"batchSize=0")).is_err());
+        assert_eq!(
+            Page::from_params(&Params::parse(b"batchSize=5"))
+                .unwrap()
+                .size,
+            5
+        );
+    }
+}

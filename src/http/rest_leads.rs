@@ -1,0 +1,296 @@
+//! Lead read-back: query by field, one lead, describe, partitions and static list members.
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Map, Value as Json, json};
+
+use super::envelope::{RequestId, paged, success};
+use super::extract::{Authorized, Params, Segment, json_segment_id, number_segment};
+use super::paging::{MAX_BATCH_SIZE, Page};
+use crate::error::ApiError;
+use crate::import::leads::is_lookup_field;
+use crate::schema::{FieldId, Schema};
+use crate::state::AppState;
+use crate::store::leads::{Lead, LeadDb, LeadId, virtual_fields};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rest/v1/leads.json", get(query).post(query_by_post))
+        .route("/rest/v1/lead/{lead}", get(one))
+        .route("/rest/v1/leads/describe.json", get(describe))
+        .route("/rest/v1/leads/describe2.json", get(describe2))
+        .route("/rest/v1/leads/partitions.json", get(partitions))
+        .route("/rest/v1/lists/{list}/leads.json", get(list_members))
+}
+
+/// The fields a lead record has when the caller names none, in Marketo's order.
+const DEFAULT_FIELDS: &[&str] = &[
+    "id",
+    "updatedAt",
+    "lastName",
+    "email",
+    "createdAt",
+    "firstName",
+];
+
+/// Marketo's cap on matches for one query.
+const MAX_MATCHES: usize = 1000;
+
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Id,
+    CreatedAt,
+    UpdatedAt,
+    Partition,
+    Stored(FieldId),
+}
+
+/// Resolves `fields` (comma-separated REST names) to output names and columns.
+fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Column)>, ApiError> {
+    let names: Vec<&str> = match fields {
+        Some(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect(),
+        _ => DEFAULT_FIELDS.to_vec(),
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let id = schema
+                .find(name)
+                .ok_or_else(|| ApiError::FieldNotFound(name.to_owned()))?;
+            let canonical = schema.field(id).name.clone();
+            let column = match canonical.as_str() {
+                virtual_fields::ID => Column::Id,
+                virtual_fields::CREATED_AT => Column::CreatedAt,
+                virtual_fields::UPDATED_AT => Column::UpdatedAt,
+                virtual_fields::PARTITION => Column::Partition,
+                _ => Column::Stored(id),
+            };
+            Ok((canonical, column))
+        })
+        .collect()
+}
+
+/// A lead as Marketo returns it: the asked fields, `null` where the lead has no value.
+fn render(lead: &Lead, columns: &[(String, Column)]) -> Json {
+    let mut record = Map::with_capacity(columns.len());
+    for (name, column) in columns {
+        let value = match column {
+            Column::Id => json!(lead.id),
+            Column::CreatedAt => json!(lead.created_at.to_marketo()),
+            Column::UpdatedAt => json!(lead.updated_at.to_marketo()),
+            Column::Partition => json!(lead.partition),
+            Column::Stored(field) => lead.get(*field).map_or(Json::Null, |value| value.to_json()),
+        };
+        record.insert(name.clone(), value);
+    }
+    Json::Object(record)
+}
+
+fn render_page(
+    db: &LeadDb,
+    ids: &[LeadId],
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
+    let columns = columns(db.schema(), params.get("fields"))?;
+    let page = Page::from_params(params)?;
+    let (slice, next) = page.take(ids);
+    let records: Vec<Json> = slice
+        .iter()
+        .filter_map(|id| db.lead(*id))
+        .map(|lead| render(lead, &columns))
+        .collect();
+    Ok(paged(request_id, &records, Some(next)))
+}
+
+/// The leads matching `filterType` and `filterValues`.
+fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
+    let filter_type = params
+        .get("filterType")
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParameter("filterType"))?;
+    let filter_values = params
+        .get("filterValues")
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParameter("filterValues"))?;
+    let values: Vec<&str> = filter_values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.len() > MAX_BATCH_SIZE {
+        return Err(ApiError::InvalidData(format!(
+            "Too many filter values: at most {MAX_BATCH_SIZE}"
+        )));
+    }
+    let schema = db.schema();
+    let field = schema
+        .find(filter_type)
+        .ok_or_else(|| ApiError::LookupFieldNotFound(filter_type.to_owned()))?;
+    let name = schema.field(field).name.as_str();
+    let mut ids: Vec<LeadId> = match name {
+        virtual_fields::ID => values
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .filter(|id| db.lead(*id).is_some())
+            .collect(),
+        virtual_fields::PARTITION => values
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .flat_map(|partition| db.in_partition(partition))
+            .collect(),
+        _ if is_lookup_field(schema.field(field)) => values
+            .iter()
+            .flat_map(|value| db.find(field, value))
+            .collect(),
+        _ => return Err(ApiError::LookupFieldNotFound(filter_type.to_owned())),
+    };
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_MATCHES {
+        return Err(ApiError::TooManyResults);
+    }
+    Ok(ids)
+}
+
+async fn query(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let db = state.read_leads();
+    let ids = matching(&db, &auth.query)?;
+    render_page(&db, &ids, &auth.query, &request_id)
+}
+
+/// `POST ...?_method=GET` with a form body: how clients send queries too long for a URI.
+async fn query_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let body = if is_form {
+        to_bytes(request.into_body(), 1024 * 1024)
+            .await
+            .map_err(|_| ApiError::FileTooLarge { limit: 1024 * 1024 })?
+    } else {
+        Default::default()
+    };
+    let mut params = auth.query;
+    params.extend(Params::parse(&body));
+    if !params
+        .get("_method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("GET"))
+    {
+        return Err(ApiError::MethodNotSupported(axum::http::Method::POST));
+    }
+    let db = state.read_leads();
+    let ids = matching(&db, &params)?;
+    render_page(&db, &ids, &params, &request_id)
+}
+
+async fn one(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(lead): Segment,
+) -> Result<Response, ApiError> {
+    let id = json_segment_id(&lead)?;
+    let db = state.read_leads();
+    let columns = columns(db.schema(), auth.query.get("fields"))?;
+    let records: Vec<Json> = db
+        .lead(id)
+        .map(|lead| render(lead, &columns))
+        .into_iter()
+        .collect();
+    Ok(success(&request_id, &records))
+}
+
+async fn describe(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+    let db = state.read_leads();
+    let fields: Vec<Json> = db
+        .schema()
+        .fields()
+        .iter()
+        .map(|field| {
+            let mut item = json!({ "id": field.id, "displayName": field.display_name, "dataType": field.data_type });
+            if let Some(length) = field.length {
+                item["length"] = json!(length);
+            }
+            item["rest"] = json!({ "name": field.name, "readOnly": field.read_only });
+            let soap = field.soap_name.clone().unwrap_or_else(|| field.name.clone());
+            item["soap"] = json!({ "name": soap, "readOnly": field.read_only });
+            item
+        })
+        .collect();
+    success(&request_id, &fields)
+}
+
+async fn describe2(
+    _: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+) -> Response {
+    let db = state.read_leads();
+    let schema = db.schema();
+    let searchable: Vec<[&str; 1]> = schema
+        .fields()
+        .iter()
+        .filter(|f| is_lookup_field(f))
+        .map(|f| [f.name.as_str()])
+        .collect();
+    let fields: Vec<Json> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            json!({
+                "name": field.name,
+                "displayName": field.display_name,
+                "dataType": field.data_type,
+                "length": field.length,
+                "updateable": !field.read_only,
+                "crmManaged": false,
+            })
+        })
+        .collect();
+    success(
+        &request_id,
+        &[json!({ "name": "API Lead", "searchableFields": searchable, "fields": fields })],
+    )
+}
+
+async fn partitions(
+    _: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+) -> Response {
+    success(&request_id, state.read_leads().partitions())
+}
+
+async fn list_members(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(list): Segment,
+) -> Result<Response, ApiError> {
+    let db = state.read_leads();
+    let (_, members) = db
+        .list(number_segment(&list)?)
+        .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
+    let ids: Vec<LeadId> = members.iter().copied().collect();
+    render_page(&db, &ids, &auth.query, &request_id)
+}

@@ -1,0 +1,10 @@
+//! The pure side of an import: the file format, reading rows, checking values against a
+//! schema, and rendering the failures and warnings files. Nothing here knows about HTTP or tasks.
+
+pub mod format;
+pub mod leads;
+pub mod render;
+pub mod rows;
+pub mod validate;
+
+pub use format::Format;

@@ -1,0 +1,10 @@
+//! Import jobs: what a job is, how its status may change, and the engine that queues and runs
+//! them under Marketo's limits.
+
+pub mod engine;
+pub mod model;
+pub mod status;
+
+pub use engine::{Engine, Limits, Timing};
+pub use model::{BatchId, Counters, ImportKind, ImportWork, Job, JobSnapshot, ResultFiles, Step};
+pub use status::JobStatus;

@@ -1,0 +1,28 @@
+//! marketo-bulk-mock: a faithful, stateful emulator of Adobe Marketo's Bulk Import API.
+//!
+//! - [`config`]: flags and their `MARKETO_MOCK_` environment twins.
+//! - [`app`]: builds the application, binds its port, serves until stopped.
+//! - [`http`]: the routes (identity, bulk imports, read-back, control plane) and the layers
+//!   that make every answer Marketo-shaped.
+//! - [`error`]: the one table of Marketo codes and messages.
+//! - [`auth`]: access tokens.
+//! - [`clock`]: the time jobs and tokens read, freezable for tests.
+//! - [`import`]: pure import logic: formats, rows, validation, result files.
+//! - [`jobs`]: job model, status transitions and the engine that queues and runs them.
+//! - [`store`]: what imports leave behind.
+//! - [`schema`], [`fixtures`]: field definitions and the bundled reference data.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod fixtures;
+pub mod healthcheck;
+pub mod http;
+pub mod import;
+pub mod jobs;
+pub mod schema;
+pub mod state;
+pub mod store;
+pub mod telemetry;
