@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn request_ids_end_with_the_clock_time_in_hex() {
-        let id = RequestId::new(Timestamp(0x149c_a702_500));
+        let id = RequestId::new(Timestamp(0x0149_ca70_2500));
         let (prefix, time) = id.0.split_once('#').unwrap();
         assert_eq!(time, "149ca702500");
         assert!((4..=5).contains(&prefix.len()), "{prefix}");

@@ -226,6 +226,7 @@ impl ImportWork for LeadImport {
                 }
             }
         }
+        let done = done || !self.rows.has_more();
         let mut imported = Vec::with_capacity(pending.len());
         {
             let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());

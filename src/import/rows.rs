@@ -38,7 +38,8 @@ pub struct RowReader {
     data: Bytes,
     start: usize,
     reader: csv::Reader<Cursor<Bytes>>,
-    record: ByteRecord,
+    /// A row read ahead by [`RowReader::has_more`].
+    peeked: Option<RawRow>,
 }
 
 impl std::fmt::Debug for RowReader {
@@ -66,7 +67,7 @@ impl RowReader {
             data,
             start,
             reader,
-            record: ByteRecord::new(),
+            peeked: None,
         };
         let first = rows.next_row().ok_or(HeaderError::Empty)?;
         let names = first
@@ -79,6 +80,14 @@ impl RowReader {
         Ok((Header { names, raw }, rows))
     }
 
+    /// Whether another row follows, so a job knows it is done without a further step.
+    pub fn has_more(&mut self) -> bool {
+        if self.peeked.is_none() {
+            self.peeked = self.next_row();
+        }
+        self.peeked.is_some()
+    }
+
     /// The raw bytes of a row, without its line ending.
     pub fn raw(&self, span: &Range<usize>) -> Bytes {
         self.data.slice(span.clone())
@@ -87,23 +96,21 @@ impl RowReader {
     /// The next row, or `None` at the end. A quote left open runs to the end of the file, as
     /// in any RFC 4180 reader; the row then fails on its column count rather than vanishing.
     pub fn next_row(&mut self) -> Option<RawRow> {
-        {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => None,
-                Ok(true) => {
-                    let begin =
-                        self.start + self.record.position().map_or(0, |p| p.byte() as usize);
-                    let end = self.start + self.reader.position().byte() as usize;
-                    let span = trim_line_breaks(&self.data, begin, end);
-                    Some(RawRow {
-                        cells: self.record.clone(),
-                        span,
-                    })
-                }
-                // The byte reader reports no UTF-8 errors; anything else is an I/O error on an
-                // in-memory cursor, which cannot happen, so end the rows.
-                Err(_) => None,
+        if let Some(row) = self.peeked.take() {
+            return Some(row);
+        }
+        let mut cells = ByteRecord::new();
+        match self.reader.read_byte_record(&mut cells) {
+            Ok(false) => None,
+            Ok(true) => {
+                let begin = self.start + cells.position().map_or(0, |p| p.byte() as usize);
+                let end = self.start + self.reader.position().byte() as usize;
+                let span = trim_line_breaks(&self.data, begin, end);
+                Some(RawRow { cells, span })
             }
+            // The byte reader reports no UTF-8 errors; anything else is an I/O error on an
+            // in-memory cursor, which cannot happen, so end the rows.
+            Err(_) => None,
         }
     }
 }
@@ -179,6 +186,18 @@ mod tests {
     fn a_last_row_without_a_line_ending_is_read() {
         let (_, rows) = read_all(b"email\na@x.com", Format::Csv);
         assert_eq!(rows[0].1, "a@x.com");
+    }
+
+    #[test]
+    fn looking_ahead_does_not_lose_a_row() {
+        let (_, mut reader) =
+            RowReader::open(Bytes::from_static(b"email\na\nb\n"), Format::Csv).unwrap();
+        assert!(reader.has_more());
+        assert!(reader.has_more());
+        assert_eq!(&reader.next_row().unwrap().cells[0], b"a");
+        assert_eq!(&reader.next_row().unwrap().cells[0], b"b");
+        assert!(!reader.has_more());
+        assert!(reader.next_row().is_none());
     }
 
     #[test]

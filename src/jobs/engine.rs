@@ -2,6 +2,7 @@
 //! the clock, and background tasks that can be cancelled.
 
 use std::collections::VecDeque;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use super::model::{BatchId, ImportKind, ImportWork, Job};
 use super::status::{JobEvent, JobStatus};
@@ -224,9 +226,10 @@ impl Engine {
         };
         for job in started {
             let engine = self.clone();
+            let span = tracing::info_span!("job", batch_id = job.id, kind = ?job.kind);
             self.inner
                 .tracker
-                .spawn(async move { engine.run(job).await });
+                .spawn(async move { engine.run(job).await }.instrument(span));
         }
         next_ready
     }
@@ -250,8 +253,6 @@ impl Engine {
     }
 
     async fn run(&self, job: Arc<Job>) {
-        let span = tracing::info_span!("job", batch_id = job.id, kind = ?job.kind);
-        let _enter = span.enter();
         let outcome = self.process(&job).await;
         let now = self.inner.clock.now();
         let event = match outcome {
@@ -275,22 +276,19 @@ impl Engine {
         let started = clock.now();
         let mut rows: u64 = 0;
         loop {
-            let rate = self.timing().rows_per_second;
-            let step_rows = if rate == 0 {
-                UNPACED_STEP_ROWS
-            } else {
-                (rate as usize / 10).max(1)
-            };
-            if rate > 0 {
-                // Wait for the time these rows would take at the rate, then do them.
-                let due = started.plus(Duration::from_millis(
-                    (rows + step_rows as u64) * 1000 / rate,
-                ));
-                tokio::select! {
-                    _ = clock.sleep_until(due) => {}
-                    _ = self.inner.cancel.cancelled() => return Err(CANCELLED.to_owned()),
+            let step_rows = match NonZeroU64::new(self.timing().rows_per_second) {
+                None => UNPACED_STEP_ROWS,
+                Some(rate) => {
+                    let step_rows = (rate.get() / 10).max(1);
+                    // Wait for the time these rows would take at the rate, then do them.
+                    let due = started.plus(Duration::from_millis((rows + step_rows) * 1000 / rate));
+                    tokio::select! {
+                        _ = clock.sleep_until(due) => {}
+                        _ = self.inner.cancel.cancelled() => return Err(CANCELLED.to_owned()),
+                    }
+                    step_rows as usize
                 }
-            }
+            };
             if self.inner.cancel.is_cancelled() {
                 return Err(CANCELLED.to_owned());
             }

@@ -1,0 +1,230 @@
+//! A test application on an ephemeral port, and typed helpers for talking to it.
+
+use std::time::Duration;
+
+use marketo_bulk_mock::app::App;
+use marketo_bulk_mock::clock::ClockMode;
+use marketo_bulk_mock::config::Config;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Reads a bundled sample upload.
+pub fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/fixtures/samples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with the defaults changed by `configure` (always on 127.0.0.1, port 0).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config::defaults();
+        config.host = "127.0.0.1".parse().unwrap();
+        config.port = 0;
+        configure(&mut config);
+        let app = App::build(&config).await.expect("app builds");
+        let base = format!("http://{}", app.local_addr());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        TestApp {
+            base,
+            client,
+            stop: Some(stop),
+        }
+    }
+
+    /// Spawns with the clock frozen, so jobs move only when a test says.
+    pub async fn spawn_frozen(configure: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_with(|config| {
+            config.clock = ClockMode::Frozen;
+            configure(config);
+        })
+        .await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn token(&self) -> String {
+        let body: Value = self
+            .client
+            .get(self.url(
+                "/identity/oauth/token?grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret",
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// GETs a JSON body with a fresh token in the Bearer header.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let token = self.token().await;
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
+    /// GETs a result file: its HTTP status, content type and body.
+    pub async fn get_file(&self, path: &str) -> (u16, String, String) {
+        let token = self.token().await;
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (status, content_type, response.text().await.unwrap())
+    }
+
+    /// POSTs an import with `file` as the multipart file part; returns the HTTP status and body.
+    pub async fn post_file(&self, path: &str, file: Vec<u8>) -> (u16, Value) {
+        let token = self.token().await;
+        let form = Form::new().part(
+            "file",
+            Part::bytes(file)
+                .file_name("upload.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    /// Imports leads and returns the batch id, asserting the create succeeded.
+    pub async fn import_leads(&self, query: &str, file: Vec<u8>) -> u64 {
+        let (status, body) = self
+            .post_file(&format!("/bulk/v1/leads.json{query}"), file)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["success"], json!(true), "{body}");
+        body["result"][0]["batchId"].as_u64().unwrap()
+    }
+
+    /// Waits on the engine's own signal for a batch to reach `status` (or end).
+    pub async fn wait_for(&self, batch: u64, status: &str) -> Value {
+        let response = self
+            .client
+            .get(self.url(&format!(
+                "/_mock/jobs/{batch}/wait?status={status}&timeoutMs=20000"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            200,
+            "batch {batch} did not reach {status}"
+        );
+        response.json().await.unwrap()
+    }
+
+    /// Imports leads and waits for the job to end; returns the batch id.
+    pub async fn import_leads_to_end(&self, query: &str, file: Vec<u8>) -> u64 {
+        let batch = self.import_leads(query, file).await;
+        self.wait_for(batch, "Complete").await;
+        batch
+    }
+
+    pub async fn lead_status(&self, batch: u64) -> Value {
+        self.get_json(&format!("/bulk/v1/leads/batch/{batch}.json"))
+            .await
+    }
+
+    pub async fn advance_clock(&self, seconds: u64) {
+        let response = self
+            .client
+            .post(self.url("/_mock/clock/advance"))
+            .json(&json!({ "seconds": seconds }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+
+    pub async fn jobs(&self) -> Value {
+        self.client
+            .get(self.url("/_mock/jobs"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a Marketo error envelope with the given code and message.
+pub fn assert_error(body: &Value, code: &str, message: &str) {
+    assert_eq!(body["success"], json!(false), "{body}");
+    assert_eq!(
+        body["errors"],
+        json!([{ "code": code, "message": message }]),
+        "{body}"
+    );
+    assert!(body.get("result").is_none(), "{body}");
+    assert_request_id(body);
+}
+
+/// `requestId` is Marketo's `<hex>#<epoch-ms hex>`.
+pub fn assert_request_id(body: &Value) {
+    let id = body["requestId"].as_str().unwrap_or_default();
+    let (prefix, millis) = id.split_once('#').unwrap_or_default();
+    assert!(
+        !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert!(
+        i64::from_str_radix(millis, 16).is_ok_and(|ms| ms > 1_500_000_000_000),
+        "{id}"
+    );
+}
