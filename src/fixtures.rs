@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::schema::FieldDef;
 use crate::store::leads::{ListDef, Partition};
+use crate::store::objects::CustomObjectDef;
+use crate::store::programs::ProgramsFixture;
 
 const LEAD_FIELDS: (&str, &str) = (
     "lead_fields.json",
@@ -17,6 +19,11 @@ const PARTITIONS: (&str, &str) = (
     include_str!("../fixtures/partitions.json"),
 );
 const LISTS: (&str, &str) = ("lists.json", include_str!("../fixtures/lists.json"));
+const CUSTOM_OBJECTS: (&str, &str) =
+    ("custom_objects.json", include_str!("../fixtures/custom_objects.json"));
+const PROGRAMS: (&str, &str) = ("programs.json", include_str!("../fixtures/programs.json"));
+const PROGRAM_MEMBER_FIELDS: (&str, &str) =
+    ("program_member_fields.json", include_str!("../fixtures/program_member_fields.json"));
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
@@ -37,6 +44,9 @@ pub struct Fixtures {
     pub lead_fields: Vec<FieldDef>,
     pub partitions: Vec<Partition>,
     pub lists: Vec<ListDef>,
+    pub custom_objects: Vec<CustomObjectDef>,
+    pub programs: ProgramsFixture,
+    pub program_member_fields: Vec<FieldDef>,
 }
 
 impl Fixtures {
@@ -46,6 +56,9 @@ impl Fixtures {
             lead_fields: read(dir, LEAD_FIELDS)?,
             partitions: read(dir, PARTITIONS)?,
             lists: read(dir, LISTS)?,
+            custom_objects: read(dir, CUSTOM_OBJECTS)?,
+            programs: read(dir, PROGRAMS)?,
+            program_member_fields: read(dir, PROGRAM_MEMBER_FIELDS)?,
         })
     }
 }

@@ -142,6 +142,36 @@ impl Value {
     }
 }
 
+/// A record's values, sorted by field id so one is found by binary search; compact because
+/// a field absent from the record takes no space.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Values(Vec<(FieldId, Value)>);
+
+impl Values {
+    pub fn get(&self, field: FieldId) -> Option<&Value> {
+        self.0.binary_search_by_key(&field, |(id, _)| *id).ok().map(|at| &self.0[at].1)
+    }
+
+    /// Sets a value, returning the one it replaced.
+    pub fn set(&mut self, field: FieldId, value: Value) -> Option<Value> {
+        match self.0.binary_search_by_key(&field, |(id, _)| *id) {
+            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
+            Err(at) => {
+                self.0.insert(at, (field, value));
+                None
+            }
+        }
+    }
+
+    pub fn shrink(&mut self) {
+        self.0.shrink_to_fit();
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(FieldId, Value)> {
+        self.0.iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +198,17 @@ mod tests {
         assert_eq!(schema.find("FIRSTNAME"), Some(1));
         assert_eq!(schema.find("firstname"), Some(1));
         assert_eq!(schema.find("lastName"), None);
+    }
+
+    #[test]
+    fn values_are_kept_sorted_and_replaced_in_place() {
+        let mut values = Values::default();
+        assert_eq!(values.set(5, Value::Integer(1)), None);
+        assert_eq!(values.set(2, Value::Boolean(true)), None);
+        assert_eq!(values.set(5, Value::Integer(2)), Some(Value::Integer(1)));
+        assert_eq!(values.get(5), Some(&Value::Integer(2)));
+        assert_eq!(values.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [2, 5]);
+        assert_eq!(values.get(3), None);
     }
 
     #[test]

@@ -8,8 +8,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
 use crate::jobs::{Engine, Limits, Timing};
-use crate::schema::Schema;
-use crate::store::LeadDb;
+use crate::store::Db;
 
 /// Settings fixed at startup that handlers read.
 #[derive(Debug, Clone)]
@@ -23,7 +22,8 @@ pub struct AppState {
     pub clock: Clock,
     pub tokens: Arc<Tokens>,
     pub engine: Engine,
-    pub leads: Arc<RwLock<LeadDb>>,
+    pub db: Arc<RwLock<Db>>,
+    pub fixtures: Arc<Fixtures>,
 }
 
 impl AppState {
@@ -48,8 +48,6 @@ impl AppState {
             queue_delay_ms: config.queue_delay_ms,
             rows_per_second: config.rows_per_second,
         };
-        let schema = Arc::new(Schema::new(fixtures.lead_fields.clone()));
-        let leads = LeadDb::new(schema, fixtures.partitions.clone(), fixtures.lists.clone());
         AppState {
             settings: Arc::new(Settings {
                 max_file_bytes: config.max_file_bytes,
@@ -57,12 +55,13 @@ impl AppState {
             engine: Engine::start(clock.clone(), limits, timing),
             clock,
             tokens: Arc::new(tokens),
-            leads: Arc::new(RwLock::new(leads)),
+            db: Arc::new(RwLock::new(Db::new(fixtures))),
+            fixtures: Arc::new(fixtures.clone()),
         }
     }
 
-    pub fn read_leads(&self) -> std::sync::RwLockReadGuard<'_, LeadDb> {
-        self.leads.read().unwrap_or_else(|p| p.into_inner())
+    pub fn read_db(&self) -> std::sync::RwLockReadGuard<'_, Db> {
+        self.db.read().unwrap_or_else(|p| p.into_inner())
     }
 }
 

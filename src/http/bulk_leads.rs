@@ -13,7 +13,8 @@ use super::extract::{Authorized, Segment, json_segment_id, number_segment};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::Format;
-use crate::import::leads::{LeadImport, LeadParams, open, plan};
+use crate::import::driver::open_upload;
+use crate::import::leads::{LeadParams, LeadTarget, plan};
 use crate::jobs::{ImportKind, Job, JobStatus};
 use crate::state::AppState;
 
@@ -56,15 +57,15 @@ async fn create(
         partition_name: upload.params.get("partitionName").map(str::to_owned),
     };
     let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
-    let (header, rows) = open(file, params.format)?;
-    let plan = plan(&state.read_leads(), &header, &params)?;
+    let (header, rows) = open_upload(file, params.format)?;
+    let plan = plan(&state.read_db().leads, &header, &params)?;
     let shown = json!({
         "format": plan.format,
         "lookupField": plan.lookup_name,
         "listId": plan.list,
         "partitionName": params.partition_name,
     });
-    let work = LeadImport::new(plan, &header, rows, state.leads.clone());
+    let work = LeadTarget::import(plan, &header, rows, state.db.clone());
     let job = state
         .engine
         .submit(ImportKind::Leads, shown, Box::new(work))?;

@@ -166,9 +166,10 @@ async fn query(
     State(state): State<AppState>,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
-    let db = state.read_leads();
-    let ids = matching(&db, &auth.query)?;
-    render_page(&db, &ids, &auth.query, &request_id)
+    let db = state.read_db();
+    let db = &db.leads;
+    let ids = matching(db, &auth.query)?;
+    render_page(db, &ids, &auth.query, &request_id)
 }
 
 /// `POST ...?_method=GET` with a form body: how clients send queries too long for a URI.
@@ -198,9 +199,10 @@ async fn query_by_post(
     {
         return Err(ApiError::MethodNotSupported(axum::http::Method::POST));
     }
-    let db = state.read_leads();
-    let ids = matching(&db, &params)?;
-    render_page(&db, &ids, &params, &request_id)
+    let db = state.read_db();
+    let db = &db.leads;
+    let ids = matching(db, &params)?;
+    render_page(db, &ids, &params, &request_id)
 }
 
 async fn one(
@@ -210,7 +212,8 @@ async fn one(
     Segment(lead): Segment,
 ) -> Result<Response, ApiError> {
     let id = json_segment_id(&lead)?;
-    let db = state.read_leads();
+    let db = state.read_db();
+    let db = &db.leads;
     let columns = columns(db.schema(), auth.query.get("fields"))?;
     let records: Vec<Json> = db
         .lead(id)
@@ -221,7 +224,8 @@ async fn one(
 }
 
 async fn describe(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
-    let db = state.read_leads();
+    let db = state.read_db();
+    let db = &db.leads;
     let fields: Vec<Json> = db
         .schema()
         .fields()
@@ -245,7 +249,8 @@ async fn describe2(
     State(state): State<AppState>,
     request_id: RequestId,
 ) -> Response {
-    let db = state.read_leads();
+    let db = state.read_db();
+    let db = &db.leads;
     let schema = db.schema();
     let searchable: Vec<[&str; 1]> = schema
         .fields()
@@ -278,7 +283,7 @@ async fn partitions(
     State(state): State<AppState>,
     request_id: RequestId,
 ) -> Response {
-    success(&request_id, state.read_leads().partitions())
+    success(&request_id, state.read_db().leads.partitions())
 }
 
 async fn list_members(
@@ -287,10 +292,11 @@ async fn list_members(
     request_id: RequestId,
     Segment(list): Segment,
 ) -> Result<Response, ApiError> {
-    let db = state.read_leads();
+    let db = state.read_db();
+    let db = &db.leads;
     let (_, members) = db
         .list(number_segment(&list)?)
         .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
     let ids: Vec<LeadId> = members.iter().copied().collect();
-    render_page(&db, &ids, &auth.query, &request_id)
+    render_page(db, &ids, &auth.query, &request_id)
 }

@@ -3,16 +3,14 @@
 
 use std::sync::{Arc, RwLock};
 
-use bytes::Bytes;
-
-use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
+use super::driver::{RowImport, RowTarget};
 use super::rows::{Header, RowReader};
-use super::validate::check_row;
-use super::{Format, rows::HeaderError};
+use super::validate::CheckedRow;
+use super::Format;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::jobs::{Counters, ImportWork, ResultFiles, Step};
 use crate::schema::{DataType, FieldDef, FieldId, Value};
+use crate::store::Db;
 use crate::store::leads::{LeadDb, virtual_fields};
 
 /// Fields Marketo names as lookup fields besides custom string, email and integer fields.
@@ -125,144 +123,74 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
     })
 }
 
-/// Opens an upload for planning, mapping an empty file to Marketo's 1003.
-pub fn open(data: Bytes, format: Format) -> Result<(Header, RowReader), ApiError> {
-    RowReader::open(data, format).map_err(|error| match error {
-        HeaderError::Empty => ApiError::EmptyFile,
-        HeaderError::NotUtf8 => ApiError::InvalidData(error.to_string()),
-    })
-}
-
-/// The running import.
-pub struct LeadImport {
+/// The lead side of an import: finds each row's lead and writes its values.
+pub struct LeadTarget {
     plan: LeadPlan,
-    db: Arc<RwLock<LeadDb>>,
-    defs: Vec<FieldDef>,
-    rows: RowReader,
-    failures: ResultFile,
-    warnings: ResultFile,
+    writable: Vec<bool>,
 }
 
-impl LeadImport {
-    pub fn new(
+impl LeadTarget {
+    /// The import job for a plan: the shared row loop over this target.
+    pub fn import(
         plan: LeadPlan,
         header: &Header,
         rows: RowReader,
-        db: Arc<RwLock<LeadDb>>,
-    ) -> LeadImport {
-        let defs = {
+        db: Arc<RwLock<Db>>,
+    ) -> RowImport<LeadTarget> {
+        let columns: Vec<FieldDef> = {
             let db = db.read().unwrap_or_else(|p| p.into_inner());
-            plan.columns
-                .iter()
-                .map(|id| db.schema().field(*id).clone())
-                .collect()
+            plan.columns.iter().map(|id| db.leads.schema().field(*id).clone()).collect()
         };
-        LeadImport {
-            failures: ResultFile::new(plan.format, &header.raw, FAILURE_COLUMN),
-            warnings: ResultFile::new(plan.format, &header.raw, WARNING_COLUMN),
-            plan,
-            db,
-            defs,
-            rows,
-        }
+        let writable = columns.iter().map(FieldDef::writable).collect();
+        let format = plan.format;
+        RowImport::new(LeadTarget { plan, writable }, columns, format, header, rows, db)
     }
 }
 
-/// A row that passed its checks and waits for the store.
-struct Pending {
-    raw: Bytes,
+/// A lead row ready for the store.
+pub struct LeadRow {
     key: Value,
     values: Vec<(FieldId, Value)>,
-    warnings: Vec<String>,
 }
 
-impl ImportWork for LeadImport {
-    fn step(&mut self, max_rows: usize, now: Timestamp) -> Step {
-        let mut counters = Counters::default();
-        let mut pending = Vec::with_capacity(max_rows.min(4096));
-        let mut done = false;
-        let defs: Vec<&FieldDef> = self.defs.iter().collect();
-        for _ in 0..max_rows {
-            let Some(row) = self.rows.next_row() else {
-                done = true;
-                break;
-            };
-            let raw = self.rows.raw(&row.span);
-            let checked = check_row(&defs, &row.cells).and_then(|checked| {
-                let key = self
-                    .plan
-                    .lookup_column
-                    .and_then(|at| checked.values[at].clone())
-                    .ok_or_else(|| {
-                        format!(
-                            "Value for lookup field '{}' not found",
-                            self.plan.lookup_name
-                        )
-                    })?;
-                Ok((key, checked))
-            });
-            match checked {
-                Err(reason) => {
-                    self.failures.push(&raw, &reason);
-                    counters.failed += 1;
-                }
-                Ok((key, checked)) => {
-                    // The lookup by `id` names the lead; read-only fields are never written.
-                    let values = self
-                        .plan
-                        .columns
-                        .iter()
-                        .zip(&self.defs)
-                        .zip(checked.values)
-                        .filter(|((_, def), _)| def.writable())
-                        .filter_map(|((field, _), value)| Some((*field, value?)))
-                        .collect();
-                    pending.push(Pending {
-                        raw,
-                        key,
-                        values,
-                        warnings: checked.warnings,
-                    });
-                }
-            }
-        }
-        let done = done || !self.rows.has_more();
-        let mut imported = Vec::with_capacity(pending.len());
-        {
-            let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
-            for row in pending {
-                match db.upsert(
-                    self.plan.partition,
-                    self.plan.lookup,
-                    &row.key,
-                    row.values,
-                    now,
-                ) {
-                    Ok(id) => {
-                        imported.push(id);
-                        counters.processed += 1;
-                        if !row.warnings.is_empty() {
-                            self.warnings.push(&row.raw, &row.warnings.join("; "));
-                            counters.warned += 1;
-                        }
-                    }
-                    Err(error) => {
-                        self.failures.push(&row.raw, &error.to_string());
-                        counters.failed += 1;
-                    }
-                }
-            }
-            if let Some(list) = self.plan.list {
-                db.add_to_list(list, imported);
-            }
-        }
-        Step { counters, done }
+impl RowTarget for LeadTarget {
+    type Row = LeadRow;
+
+    fn prepare(&self, row: CheckedRow) -> Result<LeadRow, String> {
+        let key = self
+            .plan
+            .lookup_column
+            .and_then(|at| row.values[at].clone())
+            .ok_or_else(|| format!("Value for lookup field '{}' not found", self.plan.lookup_name))?;
+        // The lookup by `id` names the lead; read-only fields are never written.
+        let values = self
+            .plan
+            .columns
+            .iter()
+            .zip(&self.writable)
+            .zip(row.values)
+            .filter(|((_, writable), _)| **writable)
+            .filter_map(|((field, _), value)| Some((*field, value?)))
+            .collect();
+        Ok(LeadRow { key, values })
     }
 
-    fn finish(self: Box<Self>) -> ResultFiles {
-        ResultFiles {
-            failures: self.failures.finish(),
-            warnings: self.warnings.finish(),
+    fn write(&mut self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> Vec<Result<Vec<String>, String>> {
+        let mut imported = Vec::with_capacity(rows.len());
+        let outcomes = rows
+            .into_iter()
+            .map(|row| {
+                let id = db
+                    .leads
+                    .upsert(self.plan.partition, self.plan.lookup, &row.key, row.values, now)
+                    .map_err(|error| error.to_string())?;
+                imported.push(id);
+                Ok(Vec::new())
+            })
+            .collect();
+        if let Some(list) = self.plan.list {
+            db.leads.add_to_list(list, imported);
         }
+        outcomes
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::schema::{FieldId, Schema, Value};
+use crate::schema::{FieldId, Schema, Value, Values};
 
 pub type LeadId = u32;
 
@@ -41,26 +41,12 @@ pub struct Lead {
     pub partition: u16,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// Sorted by field id, so one field is found by binary search.
-    values: Vec<(FieldId, Value)>,
+    pub values: Values,
 }
 
 impl Lead {
     pub fn get(&self, field: FieldId) -> Option<&Value> {
-        self.values
-            .binary_search_by_key(&field, |(id, _)| *id)
-            .ok()
-            .map(|at| &self.values[at].1)
-    }
-
-    fn set(&mut self, field: FieldId, value: Value) -> Option<Value> {
-        match self.values.binary_search_by_key(&field, |(id, _)| *id) {
-            Ok(at) => Some(std::mem::replace(&mut self.values[at].1, value)),
-            Err(at) => {
-                self.values.insert(at, (field, value));
-                None
-            }
-        }
+        self.values.get(field)
     }
 }
 
@@ -234,15 +220,15 @@ impl LeadDb {
             partition,
             created_at: now,
             updated_at: now,
-            values: Vec::with_capacity(values.len()),
+            values: Values::default(),
         };
         for (field, value) in values {
             if let Some(index) = self.indexes.get_mut(&field) {
                 index.add(partition, index_key(&value), id);
             }
-            lead.set(field, value);
+            lead.values.set(field, value);
         }
-        lead.values.shrink_to_fit();
+        lead.values.shrink();
         self.leads.push(lead);
         id
     }
@@ -254,7 +240,7 @@ impl LeadDb {
         lead.updated_at = now;
         for (field, value) in values {
             let new_key = self.indexes.contains_key(&field).then(|| index_key(&value));
-            let old = lead.set(field, value);
+            let old = lead.values.set(field, value);
             if let (Some(index), Some(new_key)) = (self.indexes.get_mut(&field), new_key) {
                 if let Some(old) = old {
                     index.remove(lead.partition, index_key(&old), id);

@@ -1,6 +1,35 @@
-//! What imports leave behind: leads with their lists and partitions (and, from the same
-//! fixtures, the other objects). Methods are synchronous; callers hold locks briefly.
+//! What imports leave behind: leads with their lists and partitions, custom object records,
+//! and program memberships. One [`Db`] behind one lock, so an import that touches leads and
+//! members at once can never deadlock; methods are synchronous and callers hold it briefly.
 
 pub mod leads;
+pub mod objects;
+pub mod programs;
+
+use std::sync::Arc;
 
 pub use leads::{LeadDb, LeadId, UpsertError};
+pub use objects::ObjectDb;
+pub use programs::ProgramDb;
+
+use crate::fixtures::Fixtures;
+use crate::schema::Schema;
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub leads: LeadDb,
+    pub objects: ObjectDb,
+    pub programs: ProgramDb,
+}
+
+impl Db {
+    /// An empty database over the fixtures' schemas and reference data.
+    pub fn new(fixtures: &Fixtures) -> Db {
+        let lead_schema = Arc::new(Schema::new(fixtures.lead_fields.clone()));
+        Db {
+            leads: LeadDb::new(lead_schema, fixtures.partitions.clone(), fixtures.lists.clone()),
+            objects: ObjectDb::new(fixtures.custom_objects.clone()),
+            programs: ProgramDb::new(fixtures.programs.clone(), fixtures.program_member_fields.clone()),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Programs, their channels' progression statuses, and memberships.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::LeadId;
+use crate::clock::Timestamp;
+use crate::schema::{FieldDef, FieldId, Schema, Value, Values};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressionStatus {
+    pub name: String,
+    pub step: i32,
+    pub success: bool,
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelDef {
+    pub name: String,
+    pub applicable_program_type: String,
+    pub progression_statuses: Vec<ProgressionStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramDef {
+    pub id: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub channel: String,
+    #[serde(default)]
+    pub workspace: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `programs.json`: the channels and the programs on them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramsFixture {
+    pub channels: Vec<ChannelDef>,
+    pub programs: Vec<ProgramDef>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub lead: LeadId,
+    pub status: ProgressionStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub membership_date: Timestamp,
+    pub reached_success_date: Option<Timestamp>,
+    /// The program created the person: the lead was new when it became a member.
+    pub acquired_by: bool,
+    /// Program member custom fields.
+    pub values: Values,
+}
+
+/// Why a status was not applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Lead skipped because it is already in or past this status")]
+pub struct AlreadyPast;
+
+#[derive(Debug, Clone)]
+pub struct ProgramDb {
+    fixture: ProgramsFixture,
+    member_schema: Arc<Schema>,
+    members: HashMap<u32, BTreeMap<LeadId, Membership>>,
+}
+
+impl ProgramDb {
+    pub fn new(fixture: ProgramsFixture, member_fields: Vec<FieldDef>) -> ProgramDb {
+        ProgramDb { fixture, member_schema: Arc::new(Schema::new(member_fields)), members: HashMap::new() }
+    }
+
+    pub fn member_schema(&self) -> &Arc<Schema> {
+        &self.member_schema
+    }
+
+    pub fn program(&self, id: u32) -> Option<&ProgramDef> {
+        self.fixture.programs.iter().find(|p| p.id == id)
+    }
+
+    pub fn channel(&self, program: &ProgramDef) -> Option<&ChannelDef> {
+        self.fixture.channels.iter().find(|c| c.name == program.channel)
+    }
+
+    /// A status of the program's channel, matched without case.
+    pub fn status(&self, program: u32, name: &str) -> Option<&ProgressionStatus> {
+        let program = self.program(program)?;
+        self.channel(program)?.progression_statuses.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn members(&self, program: u32) -> impl Iterator<Item = &Membership> {
+        self.members.get(&program).into_iter().flat_map(|members| members.values())
+    }
+
+    pub fn membership(&self, program: u32, lead: LeadId) -> Option<&Membership> {
+        self.members.get(&program)?.get(&lead)
+    }
+
+    /// Makes a lead a member with `status`, or moves it there. A member already at a later
+    /// step keeps its status (its custom fields still change), as Marketo skips such leads.
+    pub fn set_status(
+        &mut self,
+        program: u32,
+        lead: LeadId,
+        status: &ProgressionStatus,
+        values: Vec<(FieldId, Value)>,
+        lead_is_new: bool,
+        now: Timestamp,
+    ) -> Result<(), AlreadyPast> {
+        let members = self.members.entry(program).or_default();
+        let member = members.entry(lead).or_insert_with(|| Membership {
+            lead,
+            status: status.clone(),
+            created_at: now,
+            updated_at: now,
+            membership_date: now,
+            reached_success_date: None,
+            acquired_by: lead_is_new,
+            values: Values::default(),
+        });
+        member.updated_at = now;
+        for (field, value) in values {
+            member.values.set(field, value);
+        }
+        if member.status.step > status.step {
+            return Err(AlreadyPast);
+        }
+        member.status = status.clone();
+        if status.success && member.reached_success_date.is_none() {
+            member.reached_success_date = Some(now);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> ProgramDb {
+        let status = |name: &str, step, success| ProgressionStatus { name: name.into(), step, success, hidden: false };
+        let fixture = ProgramsFixture {
+            channels: vec![ChannelDef {
+                name: "Webinar".into(),
+                applicable_program_type: "event".into(),
+                progression_statuses: vec![
+                    status("Not in Program", 0, false),
+                    status("Registered", 40, false),
+                    status("Attended", 70, true),
+                ],
+            }],
+            programs: vec![ProgramDef {
+                id: 1002,
+                name: "Webinar".into(),
+                description: String::new(),
+                kind: "event".into(),
+                channel: "Webinar".into(),
+                workspace: "Default".into(),
+                created_at: String::new(),
+                updated_at: String::new(),
+            }],
+        };
+        ProgramDb::new(fixture, Vec::new())
+    }
+
+    #[test]
+    fn statuses_belong_to_the_programs_channel() {
+        let db = db();
+        assert_eq!(db.status(1002, "attended").unwrap().name, "Attended");
+        assert!(db.status(1002, "On List").is_none());
+        assert!(db.status(9999, "Attended").is_none());
+    }
+
+    #[test]
+    fn a_member_moves_forward_and_is_never_moved_back() {
+        let mut db = db();
+        let registered = db.status(1002, "Registered").unwrap().clone();
+        let attended = db.status(1002, "Attended").unwrap().clone();
+        db.set_status(1002, 7, &registered, Vec::new(), true, Timestamp(1)).unwrap();
+        db.set_status(1002, 7, &attended, Vec::new(), false, Timestamp(2)).unwrap();
+        assert_eq!(db.set_status(1002, 7, &registered, Vec::new(), false, Timestamp(3)), Err(AlreadyPast));
+        let member = db.membership(1002, 7).unwrap();
+        assert_eq!(member.status.name, "Attended");
+        assert_eq!((member.membership_date, member.reached_success_date), (Timestamp(1), Some(Timestamp(2))));
+        assert!(member.acquired_by);
+    }
+}
