@@ -19,11 +19,15 @@ const PARTITIONS: (&str, &str) = (
     include_str!("../fixtures/partitions.json"),
 );
 const LISTS: (&str, &str) = ("lists.json", include_str!("../fixtures/lists.json"));
-const CUSTOM_OBJECTS: (&str, &str) =
-    ("custom_objects.json", include_str!("../fixtures/custom_objects.json"));
+const CUSTOM_OBJECTS: (&str, &str) = (
+    "custom_objects.json",
+    include_str!("../fixtures/custom_objects.json"),
+);
 const PROGRAMS: (&str, &str) = ("programs.json", include_str!("../fixtures/programs.json"));
-const PROGRAM_MEMBER_FIELDS: (&str, &str) =
-    ("program_member_fields.json", include_str!("../fixtures/program_member_fields.json"));
+const PROGRAM_MEMBER_FIELDS: (&str, &str) = (
+    "program_member_fields.json",
+    include_str!("../fixtures/program_member_fields.json"),
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {

@@ -149,7 +149,10 @@ pub struct Values(Vec<(FieldId, Value)>);
 
 impl Values {
     pub fn get(&self, field: FieldId) -> Option<&Value> {
-        self.0.binary_search_by_key(&field, |(id, _)| *id).ok().map(|at| &self.0[at].1)
+        self.0
+            .binary_search_by_key(&field, |(id, _)| *id)
+            .ok()
+            .map(|at| &self.0[at].1)
     }
 
     /// Sets a value, returning the one it replaced.

@@ -1,5 +1,5 @@
-//! What the three import types share over HTTP: finding a batch, queue admission and serving
-//! its failures and warnings files.
+//! What the three import types share over HTTP: the `format` parameter, admission to the one
+//! queue, finding a batch, its status records, and its failures and warnings files.
 
 use std::sync::Arc;
 
@@ -7,11 +7,30 @@ use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use bytes::Bytes;
+use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::import::Format;
 use crate::jobs::engine::QueueFull;
-use crate::jobs::{BatchId, ImportKind, Job, ResultFiles};
+use crate::jobs::{BatchId, ImportKind, Job, JobStatus, ResultFiles};
 use crate::state::AppState;
+
+/// Reads `format` in any case; absent means CSV.
+pub fn format_param(value: Option<&str>) -> Result<Format, ApiError> {
+    value.map_or(Ok(Format::Csv), |text| {
+        text.parse().map_err(|_| ApiError::InvalidValue {
+            value: text.to_owned(),
+            expected: "csv, tsv, ssv",
+        })
+    })
+}
+
+impl From<QueueFull> for ApiError {
+    fn from(full: QueueFull) -> ApiError {
+        ApiError::TooManyImports(full.limit)
+    }
+}
 
 /// A retained batch of the given kind; any other id is Marketo's 1013.
 pub fn find(state: &AppState, id: BatchId, kind: ImportKind) -> Result<Arc<Job>, ApiError> {
@@ -22,9 +41,91 @@ pub fn find(state: &AppState, id: BatchId, kind: ImportKind) -> Result<Arc<Job>,
         .ok_or(ApiError::ObjectNotFound("Object not found"))
 }
 
-impl From<QueueFull> for ApiError {
-    fn from(full: QueueFull) -> ApiError {
-        ApiError::TooManyImports(full.limit)
+/// The create answer of lead and program member imports.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Created {
+    batch_id: u32,
+    import_id: String,
+    status: JobStatus,
+}
+
+impl Created {
+    pub fn of(job: &Job) -> Created {
+        Created {
+            batch_id: job.id,
+            import_id: job.id.to_string(),
+            status: job.snapshot().status,
+        }
+    }
+}
+
+/// The status record of lead and program member batches.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadStatus {
+    batch_id: u32,
+    import_id: String,
+    status: JobStatus,
+    num_of_leads_processed: u64,
+    num_of_rows_failed: u64,
+    num_of_rows_with_warning: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+impl LeadStatus {
+    pub fn of(job: &Job) -> LeadStatus {
+        let snapshot = job.snapshot();
+        LeadStatus {
+            batch_id: job.id,
+            import_id: job.id.to_string(),
+            status: snapshot.status,
+            num_of_leads_processed: snapshot.counters.processed,
+            num_of_rows_failed: snapshot.counters.failed,
+            num_of_rows_with_warning: snapshot.counters.warned,
+            message: snapshot.message,
+        }
+    }
+}
+
+/// The status record of custom object batches, in the field order of Marketo's example.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectStatus {
+    batch_id: u32,
+    operation: &'static str,
+    status: JobStatus,
+    object_api_name: String,
+    num_of_objects_processed: u64,
+    num_of_rows_failed: u64,
+    num_of_rows_with_warning: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+impl ObjectStatus {
+    pub fn of(job: &Job, api_name: &str, clock: &Clock) -> ObjectStatus {
+        let snapshot = job.snapshot();
+        // Whole seconds, rounded up, from the start to the end (or to now while importing).
+        let import_time = snapshot.started_at.map(|started| {
+            let end = snapshot.finished_at.unwrap_or_else(|| clock.now());
+            let seconds = started.until(end).as_millis().div_ceil(1000).max(1);
+            format!("{seconds} second(s)")
+        });
+        ObjectStatus {
+            batch_id: job.id,
+            operation: "import",
+            status: snapshot.status,
+            object_api_name: api_name.to_owned(),
+            num_of_objects_processed: snapshot.counters.processed,
+            num_of_rows_failed: snapshot.counters.failed,
+            num_of_rows_with_warning: snapshot.counters.warned,
+            import_time,
+            message: snapshot.message,
+        }
     }
 }
 
@@ -35,17 +136,24 @@ pub enum ResultKind {
     Warnings,
 }
 
+impl ResultKind {
+    /// The last path segment that asks for it.
+    pub fn from_segment(segment: &str) -> Option<ResultKind> {
+        match segment {
+            "failures.json" => Some(ResultKind::Failures),
+            "warnings.json" => Some(ResultKind::Warnings),
+            _ => None,
+        }
+    }
+}
+
 /// Serves a result file as Marketo does: CSV-typed text, or HTTP 404 when the batch has none.
 pub fn result_file(job: &Job, which: ResultKind) -> Result<Response, ApiError> {
-    let pick = |files: &ResultFiles| match which {
-        ResultKind::Failures => files.failures.clone(),
-        ResultKind::Warnings => files.warnings.clone(),
+    let (pick, name): (fn(&ResultFiles) -> Option<Bytes>, _) = match which {
+        ResultKind::Failures => (|files| files.failures.clone(), "failures"),
+        ResultKind::Warnings => (|files| files.warnings.clone(), "warnings"),
     };
-    let name = match which {
-        ResultKind::Failures => "failures",
-        ResultKind::Warnings => "warnings",
-    };
-    let bytes: Bytes = job
+    let bytes = job
         .files()
         .and_then(pick)
         .ok_or(ApiError::NoSuchFile(name))?;

@@ -4,44 +4,23 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Serialize;
 use serde_json::json;
 
-use super::batch::{ResultKind, find, result_file};
+use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, json_segment_id, number_segment};
 use super::upload::Upload;
 use crate::error::ApiError;
-use crate::import::Format;
 use crate::import::driver::open_upload;
 use crate::import::leads::{LeadParams, LeadTarget, plan};
-use crate::jobs::{ImportKind, Job, JobStatus};
+use crate::jobs::ImportKind;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bulk/v1/leads.json", post(create))
         .route("/bulk/v1/leads/batch/{batch}", get(status))
-        .route("/bulk/v1/leads/batch/{batch}/failures.json", get(failures))
-        .route("/bulk/v1/leads/batch/{batch}/warnings.json", get(warnings))
-}
-
-/// Reads `format`; absent means CSV.
-pub fn format_param(value: Option<&str>) -> Result<Format, ApiError> {
-    value.map_or(Ok(Format::Csv), |text| {
-        text.parse().map_err(|_| ApiError::InvalidValue {
-            value: text.to_owned(),
-            expected: "csv, tsv, ssv",
-        })
-    })
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Created {
-    batch_id: u32,
-    import_id: String,
-    status: JobStatus,
+        .route("/bulk/v1/leads/batch/{batch}/{file}", get(file))
 }
 
 async fn create(
@@ -69,42 +48,7 @@ async fn create(
     let job = state
         .engine
         .submit(ImportKind::Leads, shown, Box::new(work))?;
-    let snapshot = job.snapshot();
-    Ok(success(
-        &request_id,
-        &[Created {
-            batch_id: job.id,
-            import_id: job.id.to_string(),
-            status: snapshot.status,
-        }],
-    ))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LeadStatus {
-    batch_id: u32,
-    import_id: String,
-    status: JobStatus,
-    num_of_leads_processed: u64,
-    num_of_rows_failed: u64,
-    num_of_rows_with_warning: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
-}
-
-/// The status record shared by lead and program-member batches.
-pub fn lead_style_status(job: &Job) -> impl Serialize + use<> {
-    let snapshot = job.snapshot();
-    LeadStatus {
-        batch_id: job.id,
-        import_id: job.id.to_string(),
-        status: snapshot.status,
-        num_of_leads_processed: snapshot.counters.processed,
-        num_of_rows_failed: snapshot.counters.failed,
-        num_of_rows_with_warning: snapshot.counters.warned,
-        message: snapshot.message,
-    }
+    Ok(success(&request_id, &[Created::of(&job)]))
 }
 
 async fn status(
@@ -114,27 +58,18 @@ async fn status(
     Segment(batch): Segment,
 ) -> Result<Response, ApiError> {
     let job = find(&state, json_segment_id(&batch)?, ImportKind::Leads)?;
-    Ok(success(&request_id, &[lead_style_status(&job)]))
+    Ok(success(&request_id, &[LeadStatus::of(&job)]))
 }
 
-async fn failures(
+/// `failures.json` or `warnings.json`.
+async fn file(
     _: Authorized,
     State(state): State<AppState>,
-    Segment(batch): Segment,
+    Segment((batch, file)): Segment<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let which = ResultKind::from_segment(&file).ok_or(ApiError::ResourceNotFound)?;
     result_file(
         &*find(&state, number_segment(&batch)?, ImportKind::Leads)?,
-        ResultKind::Failures,
-    )
-}
-
-async fn warnings(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment(batch): Segment,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*find(&state, number_segment(&batch)?, ImportKind::Leads)?,
-        ResultKind::Warnings,
+        which,
     )
 }

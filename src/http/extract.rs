@@ -122,17 +122,18 @@ mod tests {
     }
 }
 
-/// One path parameter; a segment that does not decode is no such resource.
+/// Path parameters (one `String` by default, or a tuple); a segment that does not decode is
+/// no such resource, never axum's plain-text rejection.
 #[derive(Debug, Clone)]
-pub struct Segment(pub String);
+pub struct Segment<T = String>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for Segment {
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Segment<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Segment, ApiError> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Segment<T>, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
-            .map(|axum::extract::Path(segment)| Segment(segment))
+            .map(|axum::extract::Path(segments)| Segment(segments))
             .map_err(|_| ApiError::ResourceNotFound)
     }
 }

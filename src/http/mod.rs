@@ -3,6 +3,8 @@
 
 pub mod batch;
 pub mod bulk_leads;
+pub mod bulk_members;
+pub mod bulk_objects;
 pub mod control;
 pub mod envelope;
 pub mod extract;
@@ -11,6 +13,8 @@ pub mod identity;
 pub mod normalize;
 pub mod paging;
 pub mod rest_leads;
+pub mod rest_objects;
+pub mod rest_programs;
 pub mod upload;
 
 use axum::Router;
@@ -25,7 +29,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(identity::routes())
         .merge(bulk_leads::routes())
+        .merge(bulk_objects::routes())
+        .merge(bulk_members::routes())
         .merge(rest_leads::routes())
+        .merge(rest_objects::routes())
+        .merge(rest_programs::routes())
         .merge(control::routes())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)

@@ -41,7 +41,7 @@ const DEFAULT_FIELDS: &[&str] = &[
 const MAX_MATCHES: usize = 1000;
 
 #[derive(Debug, Clone, Copy)]
-enum Column {
+pub(super) enum Column {
     Id,
     CreatedAt,
     UpdatedAt,
@@ -50,7 +50,10 @@ enum Column {
 }
 
 /// Resolves `fields` (comma-separated REST names) to output names and columns.
-fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Column)>, ApiError> {
+pub(super) fn columns(
+    schema: &Schema,
+    fields: Option<&str>,
+) -> Result<Vec<(String, Column)>, ApiError> {
     let names: Vec<&str> = match fields {
         Some(list) if !list.trim().is_empty() => list
             .split(',')
@@ -79,7 +82,7 @@ fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Column)
 }
 
 /// A lead as Marketo returns it: the asked fields, `null` where the lead has no value.
-fn render(lead: &Lead, columns: &[(String, Column)]) -> Json {
+pub(super) fn render(lead: &Lead, columns: &[(String, Column)]) -> Json {
     let mut record = Map::with_capacity(columns.len());
     for (name, column) in columns {
         let value = match column {

@@ -6,10 +6,10 @@ use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 
+use super::Format;
 use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
 use super::rows::{Header, HeaderError, RowReader};
 use super::validate::{CheckedRow, check_row};
-use super::Format;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::jobs::{Counters, ImportWork, ResultFiles, Step};
@@ -22,6 +22,28 @@ pub fn open_upload(data: Bytes, format: Format) -> Result<(Header, RowReader), A
         HeaderError::Empty => ApiError::EmptyFile,
         HeaderError::NotUtf8 => ApiError::InvalidData(error.to_string()),
     })
+}
+
+/// Resolves header names to columns with `find`, which gives a column and whether it may be
+/// written: unknown names are 1006, read-only ones 1011, a repeated field 1003.
+pub fn resolve_header<C: Copy + PartialEq>(
+    names: &[String],
+    mut find: impl FnMut(&str) -> Option<(C, bool)>,
+) -> Result<Vec<C>, ApiError> {
+    let mut columns = Vec::with_capacity(names.len());
+    for name in names {
+        let (column, writable) = find(name).ok_or_else(|| ApiError::FieldNotFound(name.clone()))?;
+        if !writable {
+            return Err(ApiError::FieldNotSupported(name.clone()));
+        }
+        if columns.contains(&column) {
+            return Err(ApiError::InvalidData(format!(
+                "Duplicate field '{name}' in header"
+            )));
+        }
+        columns.push(column);
+    }
+    Ok(columns)
 }
 
 /// What differs between leads, custom objects and program members.
@@ -38,7 +60,12 @@ pub trait RowTarget: Send + 'static {
     fn prepare(&self, row: CheckedRow) -> Result<Self::Row, String>;
 
     /// Writes rows in file order; each gets its extra warnings, or the reason it failed.
-    fn write(&mut self, db: &mut Db, rows: Vec<Self::Row>, now: Timestamp) -> Vec<Result<Vec<String>, String>>;
+    fn write(
+        &mut self,
+        db: &mut Db,
+        rows: Vec<Self::Row>,
+        now: Timestamp,
+    ) -> Vec<Result<Vec<String>, String>>;
 }
 
 /// A running import of any type.
@@ -79,13 +106,17 @@ impl<T: RowTarget> ImportWork for RowImport<T> {
         let mut ready = Vec::new();
         let columns: Vec<&FieldDef> = self.columns.iter().collect();
         for _ in 0..max_rows {
-            let Some(row) = self.rows.next_row() else { break };
+            let Some(row) = self.rows.next_row() else {
+                break;
+            };
             let raw = self.rows.raw(&row.span);
             let prepared = match self.target.reject_all() {
                 Some(reason) => Err(reason.to_owned()),
                 None => check_row(&columns, &row.cells).and_then(|checked| {
                     let warnings = checked.warnings.clone();
-                    self.target.prepare(checked).map(|prepared| (warnings, prepared))
+                    self.target
+                        .prepare(checked)
+                        .map(|prepared| (warnings, prepared))
                 }),
             };
             match prepared {
@@ -107,7 +138,11 @@ impl<T: RowTarget> ImportWork for RowImport<T> {
         // Result files keep the file's order, whichever stage a row failed in.
         let mut counters = Counters::default();
         for (raw, mut warnings, checked) in read {
-            let outcome = checked.and_then(|()| written.next().unwrap_or_else(|| Err("Row was not written".into())));
+            let outcome = checked.and_then(|()| {
+                written
+                    .next()
+                    .unwrap_or_else(|| Err("Row was not written".into()))
+            });
             match outcome {
                 Ok(extra) => {
                     counters.processed += 1;
@@ -127,6 +162,9 @@ impl<T: RowTarget> ImportWork for RowImport<T> {
     }
 
     fn finish(self: Box<Self>) -> ResultFiles {
-        ResultFiles { failures: self.failures.finish(), warnings: self.warnings.finish() }
+        ResultFiles {
+            failures: self.failures.finish(),
+            warnings: self.warnings.finish(),
+        }
     }
 }

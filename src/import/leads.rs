@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, RwLock};
 
-use super::driver::{RowImport, RowTarget};
+use super::Format;
+use super::driver::{RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::CheckedRow;
-use super::Format;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{DataType, FieldDef, FieldId, Value};
@@ -93,23 +93,13 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
             .ok_or_else(|| ApiError::InvalidData(format!("Partition '{name}' not found")))?,
     };
     let id_field = schema.find(virtual_fields::ID);
-    let mut columns = Vec::with_capacity(header.names.len());
-    for name in &header.names {
-        let field = schema
-            .find(name)
-            .ok_or_else(|| ApiError::FieldNotFound(name.clone()))?;
-        let writable =
-            schema.field(field).writable() || (Some(field) == id_field && field == lookup);
-        if !writable {
-            return Err(ApiError::FieldNotSupported(name.clone()));
-        }
-        if columns.contains(&field) {
-            return Err(ApiError::InvalidData(format!(
-                "Duplicate field '{name}' in header"
-            )));
-        }
-        columns.push(field);
-    }
+    let columns = resolve_header(&header.names, |name| {
+        let field = schema.find(name)?;
+        Some((
+            field,
+            schema.field(field).writable() || (Some(field) == id_field && field == lookup),
+        ))
+    })?;
     let lookup_column = columns.iter().position(|id| *id == lookup);
     let lookup_name = schema.field(lookup).name.clone();
     Ok(LeadPlan {
@@ -139,11 +129,21 @@ impl LeadTarget {
     ) -> RowImport<LeadTarget> {
         let columns: Vec<FieldDef> = {
             let db = db.read().unwrap_or_else(|p| p.into_inner());
-            plan.columns.iter().map(|id| db.leads.schema().field(*id).clone()).collect()
+            plan.columns
+                .iter()
+                .map(|id| db.leads.schema().field(*id).clone())
+                .collect()
         };
         let writable = columns.iter().map(FieldDef::writable).collect();
         let format = plan.format;
-        RowImport::new(LeadTarget { plan, writable }, columns, format, header, rows, db)
+        RowImport::new(
+            LeadTarget { plan, writable },
+            columns,
+            format,
+            header,
+            rows,
+            db,
+        )
     }
 }
 
@@ -161,7 +161,12 @@ impl RowTarget for LeadTarget {
             .plan
             .lookup_column
             .and_then(|at| row.values[at].clone())
-            .ok_or_else(|| format!("Value for lookup field '{}' not found", self.plan.lookup_name))?;
+            .ok_or_else(|| {
+                format!(
+                    "Value for lookup field '{}' not found",
+                    self.plan.lookup_name
+                )
+            })?;
         // The lookup by `id` names the lead; read-only fields are never written.
         let values = self
             .plan
@@ -175,14 +180,25 @@ impl RowTarget for LeadTarget {
         Ok(LeadRow { key, values })
     }
 
-    fn write(&mut self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> Vec<Result<Vec<String>, String>> {
+    fn write(
+        &mut self,
+        db: &mut Db,
+        rows: Vec<LeadRow>,
+        now: Timestamp,
+    ) -> Vec<Result<Vec<String>, String>> {
         let mut imported = Vec::with_capacity(rows.len());
         let outcomes = rows
             .into_iter()
             .map(|row| {
                 let id = db
                     .leads
-                    .upsert(self.plan.partition, self.plan.lookup, &row.key, row.values, now)
+                    .upsert(
+                        self.plan.partition,
+                        self.plan.lookup,
+                        &row.key,
+                        row.values,
+                        now,
+                    )
                     .map_err(|error| error.to_string())?;
                 imported.push(id);
                 Ok(Vec::new())

@@ -4,6 +4,8 @@
 pub mod driver;
 pub mod format;
 pub mod leads;
+pub mod members;
+pub mod objects;
 pub mod render;
 pub mod rows;
 pub mod validate;

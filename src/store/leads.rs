@@ -278,6 +278,21 @@ impl LeadDb {
         found
     }
 
+    /// The first lead whose `field` (a REST name; `id` included) holds `value`.
+    pub fn resolve(&self, field: &str, value: &Value) -> Option<LeadId> {
+        if field.eq_ignore_ascii_case(virtual_fields::ID) {
+            let Value::Integer(id) = value else {
+                return None;
+            };
+            return LeadId::try_from(*id)
+                .ok()
+                .filter(|id| self.lead(*id).is_some());
+        }
+        self.find(self.schema.find(field)?, &value.key_text())
+            .first()
+            .copied()
+    }
+
     /// Leads in a partition, by id order.
     pub fn in_partition(&self, partition: u16) -> Vec<LeadId> {
         self.leads

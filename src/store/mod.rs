@@ -27,9 +27,16 @@ impl Db {
     pub fn new(fixtures: &Fixtures) -> Db {
         let lead_schema = Arc::new(Schema::new(fixtures.lead_fields.clone()));
         Db {
-            leads: LeadDb::new(lead_schema, fixtures.partitions.clone(), fixtures.lists.clone()),
+            leads: LeadDb::new(
+                lead_schema,
+                fixtures.partitions.clone(),
+                fixtures.lists.clone(),
+            ),
             objects: ObjectDb::new(fixtures.custom_objects.clone()),
-            programs: ProgramDb::new(fixtures.programs.clone(), fixtures.program_member_fields.clone()),
+            programs: ProgramDb::new(
+                fixtures.programs.clone(),
+                fixtures.program_member_fields.clone(),
+            ),
         }
     }
 }

@@ -58,7 +58,10 @@ pub struct ObjectRecord {
 
 /// Dedupe values compare without case, like lead lookups.
 pub fn dedupe_key(values: &[&Value]) -> Vec<Box<str>> {
-    values.iter().map(|value| value.key_text().to_lowercase().into_boxed_str()).collect()
+    values
+        .iter()
+        .map(|value| value.key_text().to_lowercase().into_boxed_str())
+        .collect()
 }
 
 /// One custom object type and its records.
@@ -75,8 +78,18 @@ pub struct ObjectType {
 impl ObjectType {
     fn new(def: CustomObjectDef) -> ObjectType {
         let schema = Arc::new(Schema::new(def.fields.clone()));
-        let dedupe = def.dedupe_fields.iter().filter_map(|name| schema.find(name)).collect();
-        ObjectType { def, schema, dedupe, records: Vec::new(), by_key: HashMap::new() }
+        let dedupe = def
+            .dedupe_fields
+            .iter()
+            .filter_map(|name| schema.find(name))
+            .collect();
+        ObjectType {
+            def,
+            schema,
+            dedupe,
+            records: Vec::new(),
+            by_key: HashMap::new(),
+        }
     }
 
     pub fn records(&self) -> &[ObjectRecord] {
@@ -130,7 +143,9 @@ impl ObjectType {
                 .and_then(|id| record.values.get(id))
                 .is_some_and(|v| v.key_text().to_lowercase() == wanted)
         };
-        (0..self.records.len()).filter(|at| matches(&self.records[*at])).collect()
+        (0..self.records.len())
+            .filter(|at| matches(&self.records[*at]))
+            .collect()
     }
 
     /// The record with these dedupe values, if any.
@@ -147,7 +162,9 @@ pub struct ObjectDb {
 
 impl ObjectDb {
     pub fn new(defs: Vec<CustomObjectDef>) -> ObjectDb {
-        ObjectDb { types: defs.into_iter().map(ObjectType::new).collect() }
+        ObjectDb {
+            types: defs.into_iter().map(ObjectType::new).collect(),
+        }
     }
 
     /// A type by its API name, exactly as describe writes it.
@@ -191,7 +208,10 @@ mod tests {
             dedupe_fields: vec!["vin".into()],
             searchable_fields: vec![vec!["vin".into()]],
             relationships: Vec::new(),
-            fields: vec![field("vin", DataType::String), field("color", DataType::String)],
+            fields: vec![
+                field("vin", DataType::String),
+                field("color", DataType::String),
+            ],
         })
     }
 
@@ -199,14 +219,27 @@ mod tests {
     fn the_same_dedupe_values_update_one_record() {
         let mut cars = car();
         let vin = Value::Text("WBA1".into());
-        assert!(cars.upsert(dedupe_key(&[&vin]), vec![(0, vin.clone()), (1, Value::Text("red".into()))], None, Timestamp(1)));
+        assert!(cars.upsert(
+            dedupe_key(&[&vin]),
+            vec![(0, vin.clone()), (1, Value::Text("red".into()))],
+            None,
+            Timestamp(1)
+        ));
         let upper = Value::Text("wba1".into());
-        assert!(!cars.upsert(dedupe_key(&[&upper]), vec![(1, Value::Text("blue".into()))], Some(7), Timestamp(2)));
+        assert!(!cars.upsert(
+            dedupe_key(&[&upper]),
+            vec![(1, Value::Text("blue".into()))],
+            Some(7),
+            Timestamp(2)
+        ));
         assert_eq!(cars.records().len(), 1);
         let record = &cars.records()[0];
         assert_eq!(record.values.get(1), Some(&Value::Text("blue".into())));
         assert_eq!(record.values.get(0), Some(&vin));
-        assert_eq!((record.created_at, record.updated_at, record.lead), (Timestamp(1), Timestamp(2), Some(7)));
+        assert_eq!(
+            (record.created_at, record.updated_at, record.lead),
+            (Timestamp(1), Timestamp(2), Some(7))
+        );
     }
 
     #[test]

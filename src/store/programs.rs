@@ -78,7 +78,11 @@ pub struct ProgramDb {
 
 impl ProgramDb {
     pub fn new(fixture: ProgramsFixture, member_fields: Vec<FieldDef>) -> ProgramDb {
-        ProgramDb { fixture, member_schema: Arc::new(Schema::new(member_fields)), members: HashMap::new() }
+        ProgramDb {
+            fixture,
+            member_schema: Arc::new(Schema::new(member_fields)),
+            members: HashMap::new(),
+        }
     }
 
     pub fn member_schema(&self) -> &Arc<Schema> {
@@ -90,17 +94,26 @@ impl ProgramDb {
     }
 
     pub fn channel(&self, program: &ProgramDef) -> Option<&ChannelDef> {
-        self.fixture.channels.iter().find(|c| c.name == program.channel)
+        self.fixture
+            .channels
+            .iter()
+            .find(|c| c.name == program.channel)
     }
 
     /// A status of the program's channel, matched without case.
     pub fn status(&self, program: u32, name: &str) -> Option<&ProgressionStatus> {
         let program = self.program(program)?;
-        self.channel(program)?.progression_statuses.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+        self.channel(program)?
+            .progression_statuses
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
     pub fn members(&self, program: u32) -> impl Iterator<Item = &Membership> {
-        self.members.get(&program).into_iter().flat_map(|members| members.values())
+        self.members
+            .get(&program)
+            .into_iter()
+            .flat_map(|members| members.values())
     }
 
     pub fn membership(&self, program: u32, lead: LeadId) -> Option<&Membership> {
@@ -149,7 +162,12 @@ mod tests {
     use super::*;
 
     fn db() -> ProgramDb {
-        let status = |name: &str, step, success| ProgressionStatus { name: name.into(), step, success, hidden: false };
+        let status = |name: &str, step, success| ProgressionStatus {
+            name: name.into(),
+            step,
+            success,
+            hidden: false,
+        };
         let fixture = ProgramsFixture {
             channels: vec![ChannelDef {
                 name: "Webinar".into(),
@@ -187,12 +205,20 @@ mod tests {
         let mut db = db();
         let registered = db.status(1002, "Registered").unwrap().clone();
         let attended = db.status(1002, "Attended").unwrap().clone();
-        db.set_status(1002, 7, &registered, Vec::new(), true, Timestamp(1)).unwrap();
-        db.set_status(1002, 7, &attended, Vec::new(), false, Timestamp(2)).unwrap();
-        assert_eq!(db.set_status(1002, 7, &registered, Vec::new(), false, Timestamp(3)), Err(AlreadyPast));
+        db.set_status(1002, 7, &registered, Vec::new(), true, Timestamp(1))
+            .unwrap();
+        db.set_status(1002, 7, &attended, Vec::new(), false, Timestamp(2))
+            .unwrap();
+        assert_eq!(
+            db.set_status(1002, 7, &registered, Vec::new(), false, Timestamp(3)),
+            Err(AlreadyPast)
+        );
         let member = db.membership(1002, 7).unwrap();
         assert_eq!(member.status.name, "Attended");
-        assert_eq!((member.membership_date, member.reached_success_date), (Timestamp(1), Some(Timestamp(2))));
+        assert_eq!(
+            (member.membership_date, member.reached_success_date),
+            (Timestamp(1), Some(Timestamp(2)))
+        );
         assert!(member.acquired_by);
     }
 }

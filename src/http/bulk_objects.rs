@@ -1,0 +1,103 @@
+//! Bulk custom object import: `POST /bulk/v1/customobjects/{apiName}/import.json` and the
+//! batch's status, failures and warnings under the same object name.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde_json::json;
+
+use super::batch::{ObjectStatus, ResultKind, find, format_param, result_file};
+use super::envelope::{RequestId, success};
+use super::extract::{Authorized, Segment, number_segment};
+use super::upload::Upload;
+use crate::error::ApiError;
+use crate::import::driver::open_upload;
+use crate::import::objects::plan;
+use crate::jobs::{ImportKind, Job, JobStatus};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/bulk/v1/customobjects/{api}/import.json", post(create))
+        .route(
+            "/bulk/v1/customobjects/{api}/import/{batch}/{file}",
+            get(batch_file),
+        )
+}
+
+/// The create answer, as Marketo's example shows it (no `operation` yet).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Created {
+    batch_id: u32,
+    status: JobStatus,
+    object_api_name: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(api_name): Segment,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let upload = Upload::read(&state, request).await?;
+    if state.read_db().objects.get(&api_name).is_none() {
+        return Err(ApiError::ObjectNotFound("Object not found"));
+    }
+    let format = format_param(upload.params.get("format"))?;
+    let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
+    let (header, rows) = open_upload(file, format)?;
+    let work = plan(
+        &state.read_db(),
+        &api_name,
+        format,
+        &header,
+        rows,
+        state.db.clone(),
+    )?;
+    let shown = json!({ "format": format, "objectApiName": api_name });
+    let job = state
+        .engine
+        .submit(ImportKind::CustomObjects, shown, Box::new(work))?;
+    let created = Created {
+        batch_id: job.id,
+        status: job.snapshot().status,
+        object_api_name: api_name,
+    };
+    Ok(success(&request_id, &[created]))
+}
+
+/// A batch of this object type; a batch of another type is not found.
+fn object_batch(
+    state: &AppState,
+    api_name: &str,
+    batch: &str,
+) -> Result<std::sync::Arc<Job>, ApiError> {
+    let job = find(state, number_segment(batch)?, ImportKind::CustomObjects)?;
+    if job.params["objectApiName"] != api_name {
+        return Err(ApiError::ObjectNotFound("Object not found"));
+    }
+    Ok(job)
+}
+
+/// `status.json`, `failures.json` or `warnings.json`.
+async fn batch_file(
+    _: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment((api_name, batch, file)): Segment<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let job = object_batch(&state, &api_name, &batch)?;
+    if file == "status.json" {
+        return Ok(success(
+            &request_id,
+            &[ObjectStatus::of(&job, &api_name, &state.clock)],
+        ));
+    }
+    result_file(
+        &job,
+        ResultKind::from_segment(&file).ok_or(ApiError::ResourceNotFound)?,
+    )
+}

@@ -1,0 +1,222 @@
+//! Program member read-back: members of a program, the member describe, and leads by program.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Map, Value as Json, json};
+
+use super::envelope::{RequestId, paged, success};
+use super::extract::{Authorized, Segment, json_segment_id, number_segment};
+use super::paging::{MAX_BATCH_SIZE, Page};
+use super::rest_leads::{columns, render};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::programs::{Membership, ProgramDb, ProgramDef};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rest/v1/programs/{program}/members.json", get(members))
+        .route("/rest/v1/programs/members/describe.json", get(describe))
+        .route("/rest/v1/program/members/describe.json", get(describe))
+        .route("/rest/v1/leads/programs/{program}", get(leads_by_program))
+}
+
+/// A member record's fields when the caller names none, as Marketo's docs list them.
+const DEFAULT_FIELDS: &[&str] = &[
+    "leadId",
+    "reachedSuccess",
+    "programId",
+    "acquiredBy",
+    "membershipDate",
+];
+
+/// Standard member fields a query may filter on; member custom fields may be used too.
+const FILTER_FIELDS: &[&str] = &["leadId", "statusName", "reachedSuccess"];
+
+fn program<'a>(programs: &'a ProgramDb, segment: &str) -> Result<&'a ProgramDef, ApiError> {
+    let id = number_segment(segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
+    programs
+        .program(id)
+        .ok_or(ApiError::ObjectNotFound("Program not found"))
+}
+
+/// One member field's value, standard or custom; `None` for a name that is no member field.
+fn member_value(
+    programs: &ProgramDb,
+    program: &ProgramDef,
+    member: &Membership,
+    name: &str,
+) -> Option<Json> {
+    let time = |t: Option<crate::clock::Timestamp>| t.map_or(Json::Null, |t| json!(t.to_marketo()));
+    Some(match name {
+        "leadId" => json!(member.lead),
+        "programId" => json!(program.id),
+        "program" => json!(program.name),
+        "statusName" => json!(member.status.name),
+        "reachedSuccess" => json!(member.status.success || member.reached_success_date.is_some()),
+        "reachedSuccessDate" => time(member.reached_success_date),
+        "membershipDate" => json!(member.membership_date.to_marketo()),
+        "acquiredBy" => json!(member.acquired_by),
+        "isExhausted" => json!(false),
+        "createdAt" => json!(member.created_at.to_marketo()),
+        "updatedAt" => json!(member.updated_at.to_marketo()),
+        other => {
+            let schema = programs.member_schema();
+            let field = schema.find(other)?;
+            member
+                .values
+                .get(field)
+                .map_or(Json::Null, |value| value.to_json())
+        }
+    })
+}
+
+fn matches(
+    programs: &ProgramDb,
+    program: &ProgramDef,
+    member: &Membership,
+    field: &str,
+    wanted: &str,
+) -> bool {
+    member_value(programs, program, member, field).is_some_and(|value| match value {
+        Json::String(text) => text.eq_ignore_ascii_case(wanted),
+        other => other.to_string().eq_ignore_ascii_case(wanted),
+    })
+}
+
+async fn members(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(segment): Segment,
+) -> Result<Response, ApiError> {
+    let db = state.read_db();
+    let programs = &db.programs;
+    let program = program(programs, &segment)?;
+    let params = &auth.query;
+    let filter_type = params
+        .get("filterType")
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParameter("filterType"))?;
+    let filter_values = params
+        .get("filterValues")
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParameter("filterValues"))?;
+    let custom = programs
+        .member_schema()
+        .find(filter_type)
+        .is_some_and(|f| programs.member_schema().field(f).writable());
+    if !FILTER_FIELDS.contains(&filter_type) && !custom {
+        return Err(ApiError::LookupFieldNotFound(filter_type.to_owned()));
+    }
+    let values: Vec<&str> = filter_values.split(',').map(str::trim).collect();
+    if values.len() > MAX_BATCH_SIZE {
+        return Err(ApiError::InvalidData(format!(
+            "Too many filter values: at most {MAX_BATCH_SIZE}"
+        )));
+    }
+    let fields: Vec<&str> = match params.get("fields") {
+        Some(list) if !list.trim().is_empty() => list.split(',').map(str::trim).collect(),
+        _ => DEFAULT_FIELDS.to_vec(),
+    };
+    let mut found = Vec::new();
+    for (seq, value) in values.iter().enumerate() {
+        for member in programs.members(program.id) {
+            if matches(programs, program, member, filter_type, value) {
+                found.push((seq, member));
+            }
+        }
+    }
+    let (page, next) = Page::from_params(params)?.take(&found);
+    let records = page
+        .iter()
+        .map(|(seq, member)| {
+            let mut record = Map::new();
+            record.insert("seq".into(), json!(seq));
+            for name in &fields {
+                let value = member_value(programs, program, member, name)
+                    .ok_or_else(|| ApiError::FieldNotFound((*name).to_owned()))?;
+                record.insert((*name).to_owned(), value);
+            }
+            Ok(Json::Object(record))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(paged(&request_id, &records, Some(next)))
+}
+
+async fn describe(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+    let db = state.read_db();
+    let schema = db.programs.member_schema();
+    let searchable: Vec<Vec<&str>> = FILTER_FIELDS
+        .iter()
+        .copied()
+        .chain(
+            schema
+                .fields()
+                .iter()
+                .filter(|f| f.writable())
+                .map(|f| f.name.as_str()),
+        )
+        .map(|name| vec![name])
+        .collect();
+    let fields: Vec<Json> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let mut item =
+                json!({ "name": f.name, "displayName": f.display_name, "dataType": f.data_type });
+            if let Some(length) = f.length {
+                item["length"] = json!(length);
+            }
+            item["updateable"] = json!(f.writable());
+            item
+        })
+        .collect();
+    success(
+        &request_id,
+        &[json!({
+            "name": "API Program Membership",
+            "description": "Map for API program membership fields",
+            "dedupeFields": ["leadId", "programId"],
+            "searchableFields": searchable,
+            "fields": fields,
+        })],
+    )
+}
+
+/// Leads that are members of a program, each with its `membership`.
+async fn leads_by_program(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(segment): Segment,
+) -> Result<Response, ApiError> {
+    let db = state.read_db();
+    let id =
+        json_segment_id(&segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
+    let program = db
+        .programs
+        .program(id)
+        .ok_or(ApiError::ObjectNotFound("Program not found"))?;
+    let columns = columns(db.leads.schema(), auth.query.get("fields"))?;
+    let members: Vec<&Membership> = db.programs.members(program.id).collect();
+    let (page, next) = Page::from_params(&auth.query)?.take(&members);
+    let records: Vec<Json> = page
+        .iter()
+        .filter_map(|member| {
+            let mut record = render(db.leads.lead(member.lead)?, &columns);
+            record["membership"] = json!({
+                "progressionStatus": member.status.name,
+                "acquiredBy": member.acquired_by,
+                "reachedSuccess": member.status.success || member.reached_success_date.is_some(),
+                "membershipDate": member.membership_date.to_marketo(),
+                "isExhausted": false,
+                "nurtureCadence": Json::Null,
+                "stream": Json::Null,
+            });
+            Some(record)
+        })
+        .collect();
+    Ok(paged(&request_id, &records, Some(next)))
+}

@@ -1,0 +1,154 @@
+//! A program member import: each row upserts a lead by email, then makes it a member of the
+//! program with the given status. Rows may mix lead fields and program member custom fields.
+
+use std::sync::{Arc, RwLock};
+
+use super::Format;
+use super::driver::{RowImport, RowTarget, resolve_header};
+use super::rows::{Header, RowReader};
+use super::validate::CheckedRow;
+use crate::clock::Timestamp;
+use crate::error::ApiError;
+use crate::schema::{FieldDef, FieldId, Value};
+use crate::store::Db;
+use crate::store::programs::ProgressionStatus;
+
+/// Where a column's value goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Lead(FieldId),
+    Member(FieldId),
+}
+
+/// The program member side of an import.
+pub struct MemberTarget {
+    program: u32,
+    status: ProgressionStatus,
+    columns: Vec<Column>,
+    email: Option<(usize, FieldId)>,
+}
+
+/// Resolves the program, its status and the header, and builds the import job.
+pub fn plan(
+    db: &Db,
+    program_id: &str,
+    status: Option<&str>,
+    format: Format,
+    header: &Header,
+    rows: RowReader,
+    shared: Arc<RwLock<Db>>,
+) -> Result<RowImport<MemberTarget>, ApiError> {
+    let program = program_id
+        .parse::<u32>()
+        .ok()
+        .filter(|id| db.programs.program(*id).is_some())
+        .ok_or(ApiError::ObjectNotFound("Program not found"))?;
+    let status = status
+        .filter(|s| !s.is_empty())
+        .ok_or(ApiError::MissingParameter("programMemberStatus"))?;
+    let status = db
+        .programs
+        .status(program, status)
+        .ok_or(ApiError::ProgramStatusNotFound)?
+        .clone();
+    let (leads, members) = (db.leads.schema(), db.programs.member_schema());
+    let columns = resolve_header(&header.names, |name| match leads.find(name) {
+        Some(field) => Some((Column::Lead(field), leads.field(field).writable())),
+        None => members
+            .find(name)
+            .map(|field| (Column::Member(field), members.field(field).writable())),
+    })?;
+    let defs: Vec<FieldDef> = columns
+        .iter()
+        .map(|column| match column {
+            Column::Lead(field) => leads.field(*field).clone(),
+            Column::Member(field) => members.field(*field).clone(),
+        })
+        .collect();
+    let email = leads.find("email").and_then(|field| {
+        columns
+            .iter()
+            .position(|column| *column == Column::Lead(field))
+            .map(|at| (at, field))
+    });
+    Ok(RowImport::new(
+        MemberTarget {
+            program,
+            status,
+            columns,
+            email,
+        },
+        defs,
+        format,
+        header,
+        rows,
+        shared,
+    ))
+}
+
+/// A row ready for the store.
+pub struct MemberRow {
+    email: Value,
+    lead_values: Vec<(FieldId, Value)>,
+    member_values: Vec<(FieldId, Value)>,
+}
+
+impl RowTarget for MemberTarget {
+    type Row = MemberRow;
+
+    fn prepare(&self, row: CheckedRow) -> Result<MemberRow, String> {
+        let email = self
+            .email
+            .and_then(|(at, _)| row.values[at].clone())
+            .ok_or_else(|| "Value for lookup field 'email' not found".to_owned())?;
+        let (mut lead_values, mut member_values) = (Vec::new(), Vec::new());
+        for (column, value) in self.columns.iter().zip(row.values) {
+            match (column, value) {
+                (Column::Lead(field), Some(value)) => lead_values.push((*field, value)),
+                (Column::Member(field), Some(value)) => member_values.push((*field, value)),
+                (_, None) => {}
+            }
+        }
+        Ok(MemberRow {
+            email,
+            lead_values,
+            member_values,
+        })
+    }
+
+    fn write(
+        &mut self,
+        db: &mut Db,
+        rows: Vec<MemberRow>,
+        now: Timestamp,
+    ) -> Vec<Result<Vec<String>, String>> {
+        let Some((_, email_field)) = self.email else {
+            return rows
+                .iter()
+                .map(|_| Err("Value for lookup field 'email' not found".to_owned()))
+                .collect();
+        };
+        let partition = db.leads.default_partition();
+        rows.into_iter()
+            .map(|row| {
+                let before = db.leads.len();
+                let lead = db
+                    .leads
+                    .upsert(partition, email_field, &row.email, row.lead_values, now)
+                    .map_err(|error| error.to_string())?;
+                let created = db.leads.len() > before;
+                match db.programs.set_status(
+                    self.program,
+                    lead,
+                    &self.status,
+                    row.member_values,
+                    created,
+                    now,
+                ) {
+                    Ok(()) => Ok(Vec::new()),
+                    Err(skipped) => Ok(vec![skipped.to_string()]),
+                }
+            })
+            .collect()
+    }
+}

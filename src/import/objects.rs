@@ -1,0 +1,171 @@
+//! A custom object import: deduplicated on the type's `dedupeFields`, with link fields
+//! resolved to leads.
+
+use std::sync::{Arc, RwLock};
+
+use super::Format;
+use super::driver::{RowImport, RowTarget, resolve_header};
+use super::rows::{Header, RowReader};
+use super::validate::CheckedRow;
+use crate::clock::Timestamp;
+use crate::error::ApiError;
+use crate::schema::{FieldDef, FieldId, Value};
+use crate::store::Db;
+use crate::store::objects::dedupe_key;
+
+/// Marketo's reason for a row without its dedupe values.
+pub const MISSING_DEDUPE: &str = "missing.dedupe.fields";
+
+/// A link column: where it stands and the lead field it names.
+#[derive(Debug, Clone)]
+struct Link {
+    column: usize,
+    field: String,
+    lead_field: String,
+}
+
+/// The custom object side of an import.
+pub struct ObjectTarget {
+    api_name: String,
+    columns: Vec<FieldId>,
+    /// Where each dedupe field stands in the file; `None` when the header lacks one.
+    dedupe_columns: Option<Vec<usize>>,
+    links: Vec<Link>,
+}
+
+/// Checks the header against the type and builds the import job. A header without every
+/// dedupe field still makes a job, whose rows all fail with `missing.dedupe.fields`.
+pub fn plan(
+    db: &Db,
+    api_name: &str,
+    format: Format,
+    header: &Header,
+    rows: RowReader,
+    shared: Arc<RwLock<Db>>,
+) -> Result<RowImport<ObjectTarget>, ApiError> {
+    let object = db
+        .objects
+        .get(api_name)
+        .ok_or(ApiError::ObjectNotFound("Object not found"))?;
+    let schema = &object.schema;
+    let present = |field: FieldId| {
+        header
+            .names
+            .iter()
+            .position(|name| schema.find(name) == Some(field))
+    };
+    let dedupe_columns: Option<Vec<usize>> =
+        object.dedupe.iter().map(|field| present(*field)).collect();
+    if dedupe_columns.is_none() || object.dedupe.len() != object.def.dedupe_fields.len() {
+        let target = ObjectTarget {
+            api_name: api_name.to_owned(),
+            columns: Vec::new(),
+            dedupe_columns: None,
+            links: Vec::new(),
+        };
+        return Ok(RowImport::new(
+            target,
+            Vec::new(),
+            format,
+            header,
+            rows,
+            shared,
+        ));
+    }
+    let columns = resolve_header(&header.names, |name| {
+        let field = schema.find(name)?;
+        Some((field, schema.field(field).writable()))
+    })?;
+    let links = object
+        .def
+        .relationships
+        .iter()
+        .filter(|relation| relation.related_to.name.eq_ignore_ascii_case("Lead"))
+        .filter_map(|relation| {
+            let column = present(schema.find(&relation.field)?)?;
+            Some(Link {
+                column,
+                field: relation.field.clone(),
+                lead_field: relation.related_to.field.clone(),
+            })
+        })
+        .collect();
+    let defs: Vec<FieldDef> = columns.iter().map(|id| schema.field(*id).clone()).collect();
+    let target = ObjectTarget {
+        api_name: api_name.to_owned(),
+        columns,
+        dedupe_columns,
+        links,
+    };
+    Ok(RowImport::new(target, defs, format, header, rows, shared))
+}
+
+/// A record ready for the store.
+pub struct ObjectRow {
+    key: Vec<Box<str>>,
+    values: Vec<(FieldId, Value)>,
+    links: Vec<(usize, Value)>,
+}
+
+impl RowTarget for ObjectTarget {
+    type Row = ObjectRow;
+
+    fn reject_all(&self) -> Option<&str> {
+        self.dedupe_columns.is_none().then_some(MISSING_DEDUPE)
+    }
+
+    fn prepare(&self, row: CheckedRow) -> Result<ObjectRow, String> {
+        let dedupe_columns = self.dedupe_columns.as_deref().unwrap_or_default();
+        let key_values: Option<Vec<&Value>> = dedupe_columns
+            .iter()
+            .map(|at| row.values[*at].as_ref())
+            .collect();
+        let key = dedupe_key(&key_values.ok_or(MISSING_DEDUPE)?);
+        let links = self
+            .links
+            .iter()
+            .enumerate()
+            .filter_map(|(link, l)| Some((link, row.values[l.column].clone()?)))
+            .collect();
+        let values = self
+            .columns
+            .iter()
+            .zip(row.values)
+            .filter_map(|(field, value)| Some((*field, value?)))
+            .collect();
+        Ok(ObjectRow { key, values, links })
+    }
+
+    fn write(
+        &mut self,
+        db: &mut Db,
+        rows: Vec<ObjectRow>,
+        now: Timestamp,
+    ) -> Vec<Result<Vec<String>, String>> {
+        let Db { leads, objects, .. } = db;
+        let Some(object) = objects.get_mut(&self.api_name) else {
+            return rows
+                .iter()
+                .map(|_| Err("Object not found".to_owned()))
+                .collect();
+        };
+        rows.into_iter()
+            .map(|row| {
+                let mut warnings = Vec::new();
+                let mut lead = None;
+                for (link, value) in &row.links {
+                    let link = &self.links[*link];
+                    let found = leads.resolve(&link.lead_field, value);
+                    match found {
+                        Some(id) => lead = Some(id),
+                        None => {
+                            warnings.push(format!("No lead found for link field {}", link.field))
+                        }
+                    }
+                }
+                object.upsert(row.key, row.values, lead, now);
+                Ok(warnings)
+            })
+            .collect()
+    }
+}
