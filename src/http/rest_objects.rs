@@ -170,7 +170,7 @@ fn query_from_json(object: &ObjectType, body: JsonQuery) -> Result<Query, ApiErr
                     input
                         .get(key)
                         .map(text)
-                        .ok_or_else(|| ApiError::MissingParameter("input"))
+                        .ok_or(ApiError::MissingParameter("input"))
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
