@@ -232,6 +232,36 @@ async fn every_emulated_route_refuses_a_missing_unknown_and_expired_token() {
         ("GET", "/rest/v1/leads/describe2.json"),
         ("GET", "/rest/v1/leads/partitions.json"),
         ("GET", "/rest/v1/lists/2001/leads.json"),
+        ("POST", "/bulk/v1/customobjects/car_c/import.json"),
+        (
+            "GET",
+            "/bulk/v1/customobjects/car_c/import/1001/status.json",
+        ),
+        (
+            "GET",
+            "/bulk/v1/customobjects/car_c/import/1001/failures.json",
+        ),
+        (
+            "GET",
+            "/bulk/v1/customobjects/car_c/import/1001/warnings.json",
+        ),
+        ("POST", "/bulk/v1/program/1001/members/import.json"),
+        ("GET", "/bulk/v1/program/members/import/1001/status.json"),
+        ("GET", "/bulk/v1/program/members/import/1001/failures.json"),
+        ("GET", "/bulk/v1/program/members/import/1001/warnings.json"),
+        ("GET", "/rest/v1/customobjects.json"),
+        ("GET", "/rest/v1/customobjects/car_c/describe.json"),
+        (
+            "GET",
+            "/rest/v1/customobjects/car_c.json?filterType=vin&filterValues=x",
+        ),
+        (
+            "GET",
+            "/rest/v1/programs/1001/members.json?filterType=leadId&filterValues=1",
+        ),
+        ("GET", "/rest/v1/programs/members/describe.json"),
+        ("GET", "/rest/v1/program/members/describe.json"),
+        ("GET", "/rest/v1/leads/programs/1001.json"),
     ];
     for (method, path) in routes {
         for (token, code) in [

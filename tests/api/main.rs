@@ -1,9 +1,11 @@
 //! Integration tests: each spawns the real server on port 0 and talks HTTP with a real client.
 
+mod custom_objects;
 mod helpers;
 mod identity;
 mod import_errors;
 mod leads_import;
 mod leads_readback;
+mod program_members;
 mod queue;
 mod routing;

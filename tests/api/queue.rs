@@ -86,3 +86,44 @@ async fn the_queue_limits_follow_the_configuration() {
         "There are 3 imports currently being processed. Please try again later",
     );
 }
+
+#[tokio::test]
+async fn all_three_import_types_share_one_queue_of_ten() {
+    let app = TestApp::spawn_frozen(|config| config.queue_delay_ms = 1_000).await;
+    for _ in 0..6 {
+        app.import_leads("", sample("leads-good.csv")).await;
+    }
+    for _ in 0..4 {
+        let (_, body) = app
+            .post_file(
+                "/bulk/v1/customobjects/car_c/import.json",
+                sample("cars.csv"),
+            )
+            .await;
+        assert_eq!(body["success"], true, "{body}");
+    }
+    let (_, body) = app
+        .post_file(
+            "/bulk/v1/program/1001/members/import.json?programMemberStatus=On+List",
+            sample("program-members.csv"),
+        )
+        .await;
+    assert_error(
+        &body,
+        "1016",
+        "There are 10 imports currently being processed. Please try again later",
+    );
+    let jobs = app.jobs().await;
+    let kinds: Vec<&str> = jobs["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "leads").count(), 6);
+    assert_eq!(kinds.iter().filter(|k| **k == "customObjects").count(), 4);
+    app.advance_clock(1).await;
+    let last = jobs["jobs"][9]["batchId"].as_u64().unwrap();
+    app.wait_for(last, "Complete").await;
+    assert_eq!(app.jobs().await["mostImportingAtOnce"], 2);
+}
