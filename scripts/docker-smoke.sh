@@ -205,6 +205,7 @@ run "$DOCKER" run --detach --name "$CONTAINER" \
     "$IMAGE"
 
 health=""
+health_started=$SECONDS
 for _ in $(seq 1 60); do
     health="$("$DOCKER" inspect --format '{{.State.Health.Status}}' "$CONTAINER")"
     running="$("$DOCKER" inspect --format '{{.State.Running}}' "$CONTAINER")"
@@ -214,7 +215,7 @@ for _ in $(seq 1 60); do
     sleep 0.5
 done
 [[ "$health" == healthy ]] || fail "the container was not healthy within 30 s (status: $health)"
-info "health: $health"
+info "health: $health after $((SECONDS - health_started)) s"
 "$DOCKER" logs "$CONTAINER" 2>&1 | grep -q "listening on http://0.0.0.0:$PORT" ||
     fail "the log does not say it listens on 0.0.0.0:$PORT"
 info "user: $("$DOCKER" inspect --format '{{.Config.User}}' "$CONTAINER")"

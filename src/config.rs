@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::clock::ClockMode;
+use crate::jobs::Timing;
+use crate::limits::LimitSettings;
+use crate::state::timing_preset;
 
 /// A faithful, stateful emulator of Adobe Marketo's Bulk Import API.
 #[derive(Debug, Clone, Parser)]
@@ -72,6 +75,34 @@ pub struct Config {
     #[arg(long, env = "MARKETO_MOCK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,
 
+    /// Timing preset applied over --queue-delay-ms and --rows-per-second: `instant`, or
+    /// `marketo` (a real instance's minutes-long timings: 90 s queued, 250 rows a second).
+    #[arg(long, env = "MARKETO_MOCK_TIMING_PRESET", value_parser = ["instant", "marketo"])]
+    pub timing_preset: Option<String>,
+
+    /// Emulated API calls kept in the request journal (`GET /_mock/requests`); oldest dropped.
+    #[arg(long, env = "MARKETO_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
+    pub journal_size: usize,
+
+    /// Marketo's rate limit: at most this many calls per --rate-window-secs (606 past it); off
+    /// when absent (Marketo's own is 100).
+    #[arg(long, env = "MARKETO_MOCK_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+
+    /// The window of --rate-limit, in seconds of the mock's clock.
+    #[arg(long, env = "MARKETO_MOCK_RATE_WINDOW_SECS", default_value_t = 20)]
+    pub rate_window_secs: u32,
+
+    /// At most this many emulated calls in flight at once (615 past it); off when absent
+    /// (Marketo's own is 10).
+    #[arg(long, env = "MARKETO_MOCK_CONCURRENCY_LIMIT")]
+    pub concurrency_limit: Option<u32>,
+
+    /// At most this many calls a day, from midnight US Central (607 past it); off when absent
+    /// (Marketo's own is 50000).
+    #[arg(long, env = "MARKETO_MOCK_DAILY_QUOTA")]
+    pub daily_quota: Option<u32>,
+
     /// Log line format; the level comes from RUST_LOG.
     #[arg(long, env = "MARKETO_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -93,6 +124,26 @@ pub enum Command {
 }
 
 impl Config {
+    /// The job timing these flags ask for, the preset winning over the separate flags.
+    pub fn timing(&self) -> Timing {
+        self.timing_preset
+            .as_deref()
+            .and_then(timing_preset)
+            .unwrap_or(Timing {
+                queue_delay_ms: self.queue_delay_ms,
+                rows_per_second: self.rows_per_second,
+            })
+    }
+
+    pub fn limit_settings(&self) -> LimitSettings {
+        LimitSettings {
+            rate_limit: self.rate_limit,
+            rate_window_secs: self.rate_window_secs,
+            concurrency_limit: self.concurrency_limit,
+            daily_quota: self.daily_quota,
+        }
+    }
+
     /// The defaults, as `cargo run` with no flags and no environment would have them.
     pub fn defaults() -> Config {
         Config::parse_from(["marketo-bulk-mock"])

@@ -94,34 +94,36 @@ impl ApiError {
     }
 }
 
-/// Marketo's message for a response-level code, for codes the control plane can inject.
-pub fn message_for_code(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "502" => "Bad Gateway",
-        "600" => "Empty access token",
-        "601" => "Access token invalid",
-        "602" => "Access token expired",
-        "603" => "Access denied",
-        "604" => "Request time-out",
-        "605" => "HTTP Method not supported",
-        "606" => "Max rate limit '100' exceeded with in '20' secs",
-        "607" => "Daily quota reached",
-        "608" => "API Temporarily Unavailable",
-        "609" => "Invalid JSON",
-        "610" => "Requested resource not found",
-        "611" => "System error",
-        "612" => "Invalid Content Type",
-        "613" => "Invalid Multipart Request",
-        "614" => "Invalid Subscription",
-        "615" => "Concurrent access limit '10' reached",
-        "616" => "Invalid subscription type",
-        "1003" => "Invalid data",
-        "1013" => "Object not found",
-        "1016" => "Too many imports",
-        "1019" => "Import in progress",
-        "1029" => "Too many jobs in queue",
-        _ => return None,
-    })
+/// Marketo's response-level codes the control plane can inject, with Marketo's messages.
+const MESSAGES: &[(&str, &str)] = &[
+    ("502", "Bad Gateway"),
+    ("600", "Empty access token"),
+    ("601", "Access token invalid"),
+    ("602", "Access token expired"),
+    ("603", "Access denied"),
+    ("604", "Request time-out"),
+    ("605", "HTTP Method not supported"),
+    ("606", "Max rate limit '100' exceeded with in '20' secs"),
+    ("607", "Daily quota reached"),
+    ("608", "API Temporarily Unavailable"),
+    ("609", "Invalid JSON"),
+    ("610", "Requested resource not found"),
+    ("611", "System error"),
+    ("612", "Invalid Content Type"),
+    ("613", "Invalid Multipart Request"),
+    ("614", "Invalid Subscription"),
+    ("615", "Concurrent access limit '10' reached"),
+    ("616", "Invalid subscription type"),
+    ("1003", "Invalid data"),
+    ("1013", "Object not found"),
+    ("1016", "Too many imports"),
+    ("1019", "Import in progress"),
+    ("1029", "Too many jobs in queue"),
+];
+
+/// An injectable code and Marketo's message for it.
+pub fn known_code(code: &str) -> Option<(&'static str, &'static str)> {
+    MESSAGES.iter().find(|(known, _)| *known == code).copied()
 }
 
 #[cfg(test)]
@@ -178,6 +180,19 @@ mod tests {
             StatusCode::PAYLOAD_TOO_LARGE
         );
         assert_eq!(ApiError::InvalidToken.http_status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn injectable_codes_carry_marketos_observed_messages() {
+        assert_eq!(
+            known_code("606"),
+            Some(("606", "Max rate limit '100' exceeded with in '20' secs"))
+        );
+        assert_eq!(
+            known_code("615"),
+            Some(("615", "Concurrent access limit '10' reached"))
+        );
+        assert_eq!(known_code("999"), None);
     }
 
     #[test]

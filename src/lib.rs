@@ -10,6 +10,8 @@
 //! - [`import`]: pure import logic: formats, rows, validation, result files.
 //! - [`jobs`]: job model, status transitions and the engine that queues and runs them.
 //! - [`store`]: what imports leave behind.
+//! - [`faults`], [`journal`], [`limits`]: fault injection, the request journal and Marketo's
+//!   API call limits, for the control plane.
 //! - [`schema`], [`fixtures`]: field definitions and the bundled reference data.
 
 pub mod app;
@@ -17,12 +19,16 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod fixtures;
 pub mod healthcheck;
 pub mod http;
 pub mod import;
 pub mod jobs;
+pub mod journal;
+pub mod limits;
 pub mod schema;
+pub mod seed;
 pub mod state;
 pub mod store;
 pub mod telemetry;

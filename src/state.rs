@@ -6,14 +6,19 @@ use std::time::Duration;
 use crate::auth::{Credentials, Tokens};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::fixtures::Fixtures;
-use crate::jobs::{Engine, Limits, Timing};
+use crate::faults::Faults;
+use crate::fixtures::{FixtureError, Fixtures};
+use crate::import::driver::ImportContext;
+use crate::jobs::{Engine, ImportKind, Limits, Timing};
+use crate::journal::Journal;
+use crate::limits::ApiLimits;
 use crate::store::Db;
 
-/// Settings fixed at startup that handlers read.
+/// Settings fixed at startup that handlers read, and what a reset returns to.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub max_file_bytes: usize,
+    pub config: Config,
 }
 
 #[derive(Clone)]
@@ -23,7 +28,9 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     pub engine: Engine,
     pub db: Arc<RwLock<Db>>,
-    pub fixtures: Arc<Fixtures>,
+    pub faults: Arc<Faults>,
+    pub journal: Arc<Journal>,
+    pub limits: Arc<ApiLimits>,
 }
 
 impl AppState {
@@ -44,29 +51,75 @@ impl AppState {
             max_importing: config.max_importing_jobs as usize,
             retention: Duration::from_secs(config.batch_retention_hours.saturating_mul(3600)),
         };
-        let timing = Timing {
-            queue_delay_ms: config.queue_delay_ms,
-            rows_per_second: config.rows_per_second,
-        };
+        let faults = Arc::new(Faults::default());
         AppState {
             settings: Arc::new(Settings {
                 max_file_bytes: config.max_file_bytes,
+                config: config.clone(),
             }),
-            engine: Engine::start(clock.clone(), limits, timing),
+            engine: Engine::start(clock.clone(), limits, config.timing(), faults.clone()),
             clock,
             tokens: Arc::new(tokens),
-            db: Arc::new(RwLock::new(Db::new(fixtures))),
-            fixtures: Arc::new(fixtures.clone()),
+            db: Arc::new(RwLock::new(Db::new(fixtures, 0))),
+            faults,
+            journal: Arc::new(Journal::new(config.journal_size)),
+            limits: Arc::new(ApiLimits::new(config.limit_settings())),
         }
     }
 
     pub fn read_db(&self) -> std::sync::RwLockReadGuard<'_, Db> {
         self.db.read().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// What an import job of `kind` needs to run.
+    pub fn import_context(&self, kind: ImportKind) -> ImportContext {
+        ImportContext {
+            db: self.db.clone(),
+            faults: self.faults.clone(),
+            kind,
+        }
+    }
+
+    /// Forgets every job, token, record, fault and journal entry, reloads the fixtures, and
+    /// returns the clock mode, timing and limits to their startup settings.
+    pub fn reset(&self) -> Result<(), FixtureError> {
+        let config = &self.settings.config;
+        let fixtures = Fixtures::load(config.fixtures.as_deref())?;
+        self.engine.reset();
+        {
+            let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
+            let generation = db.generation + 1;
+            *db = Db::new(&fixtures, generation);
+        }
+        self.tokens.clear();
+        self.faults.clear();
+        self.journal.clear();
+        self.limits.set(config.limit_settings());
+        self.limits.reset_counts();
+        self.engine.set_timing(config.timing());
+        self.clock.set_mode(config.clock);
+        Ok(())
+    }
 }
 
-impl axum::extract::FromRef<AppState> for crate::clock::Clock {
-    fn from_ref(state: &AppState) -> crate::clock::Clock {
+impl axum::extract::FromRef<AppState> for Clock {
+    fn from_ref(state: &AppState) -> Clock {
         state.clock.clone()
+    }
+}
+
+/// The timing presets `--timing-preset` and `PUT /_mock/timing` accept.
+pub fn timing_preset(name: &str) -> Option<Timing> {
+    match name {
+        "instant" => Some(Timing {
+            queue_delay_ms: 0,
+            rows_per_second: 0,
+        }),
+        // What a busy real instance shows: a minute or two queued, a few hundred rows a second.
+        "marketo" => Some(Timing {
+            queue_delay_ms: 90_000,
+            rows_per_second: 250,
+        }),
+        _ => None,
     }
 }

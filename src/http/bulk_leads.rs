@@ -9,6 +9,7 @@ use serde_json::json;
 use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, json_segment_id, number_segment};
+use super::guard::with_batch;
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -44,11 +45,14 @@ async fn create(
         "listId": plan.list,
         "partitionName": params.partition_name,
     });
-    let work = LeadTarget::import(plan, &header, rows, state.db.clone());
+    let work = LeadTarget::import(plan, &header, rows, state.import_context(ImportKind::Leads));
     let job = state
         .engine
         .submit(ImportKind::Leads, shown, Box::new(work))?;
-    Ok(success(&request_id, &[Created::of(&job)]))
+    Ok(with_batch(
+        success(&request_id, &[Created::of(&job)]),
+        job.id,
+    ))
 }
 
 async fn status(
@@ -58,7 +62,10 @@ async fn status(
     Segment(batch): Segment,
 ) -> Result<Response, ApiError> {
     let job = find(&state, json_segment_id(&batch)?, ImportKind::Leads)?;
-    Ok(success(&request_id, &[LeadStatus::of(&job)]))
+    Ok(with_batch(
+        success(&request_id, &[LeadStatus::of(&job)]),
+        job.id,
+    ))
 }
 
 /// `failures.json` or `warnings.json`.

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, number_segment};
+use super::guard::with_batch;
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -54,13 +55,16 @@ async fn create(
         format,
         &header,
         rows,
-        state.db.clone(),
+        state.import_context(ImportKind::ProgramMembers),
     )?;
     let shown = json!({ "format": format, "programId": program, "programMemberStatus": status });
     let job = state
         .engine
         .submit(ImportKind::ProgramMembers, shown, Box::new(work))?;
-    Ok(success(&request_id, &[Created::of(&job)]))
+    Ok(with_batch(
+        success(&request_id, &[Created::of(&job)]),
+        job.id,
+    ))
 }
 
 /// `status.json`, `failures.json` or `warnings.json`.
@@ -72,7 +76,10 @@ async fn batch_file(
 ) -> Result<Response, ApiError> {
     let job = find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?;
     if file == "status.json" {
-        return Ok(success(&request_id, &[LeadStatus::of(&job)]));
+        return Ok(with_batch(
+            success(&request_id, &[LeadStatus::of(&job)]),
+            job.id,
+        ));
     }
     result_file(
         &job,

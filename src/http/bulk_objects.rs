@@ -11,6 +11,7 @@ use serde_json::json;
 use super::batch::{ObjectStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, number_segment};
+use super::guard::with_batch;
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -55,7 +56,7 @@ async fn create(
         format,
         &header,
         rows,
-        state.db.clone(),
+        state.import_context(ImportKind::CustomObjects),
     )?;
     let shown = json!({ "format": format, "objectApiName": api_name });
     let job = state
@@ -66,7 +67,7 @@ async fn create(
         status: job.snapshot().status,
         object_api_name: api_name,
     };
-    Ok(success(&request_id, &[created]))
+    Ok(with_batch(success(&request_id, &[created]), job.id))
 }
 
 /// A batch of this object type; a batch of another type is not found.
@@ -91,10 +92,8 @@ async fn batch_file(
 ) -> Result<Response, ApiError> {
     let job = object_batch(&state, &api_name, &batch)?;
     if file == "status.json" {
-        return Ok(success(
-            &request_id,
-            &[ObjectStatus::of(&job, &api_name, &state.clock)],
-        ));
+        let status = ObjectStatus::of(&job, &api_name, &state.clock);
+        return Ok(with_batch(success(&request_id, &[status]), job.id));
     }
     result_file(
         &job,

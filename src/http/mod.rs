@@ -9,6 +9,7 @@ pub mod control;
 pub mod envelope;
 pub mod extract;
 pub mod fallback;
+pub mod guard;
 pub mod identity;
 pub mod normalize;
 pub mod paging;
@@ -37,10 +38,14 @@ pub fn router(state: AppState) -> Router {
         .merge(control::routes())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
+        // Outermost last: the journal sees the rendered envelope; faults and limits answer
+        // inside it, so their errors are Marketo-shaped too.
+        .layer(from_fn_with_state(state.clone(), guard::faults_and_limits))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             axum::response::IntoResponse::into_response(ApiError::System)
         }))
         .layer(from_fn_with_state(state.clone(), envelope::render_errors))
+        .layer(from_fn_with_state(state.clone(), guard::journal))
         .with_state(state)
 }

@@ -12,7 +12,8 @@ use super::rows::{Header, HeaderError, RowReader};
 use super::validate::{CheckedRow, check_row};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::jobs::{Counters, ImportWork, ResultFiles, Step};
+use crate::faults::Faults;
+use crate::jobs::{Counters, ImportKind, ImportWork, ResultFiles, Step};
 use crate::schema::FieldDef;
 use crate::store::Db;
 
@@ -68,11 +69,26 @@ pub trait RowTarget: Send + 'static {
     ) -> Vec<Result<Vec<String>, String>>;
 }
 
+/// The handles an import needs besides its plan.
+#[derive(Clone)]
+pub struct ImportContext {
+    pub db: Arc<RwLock<Db>>,
+    pub faults: Arc<Faults>,
+    pub kind: ImportKind,
+}
+
+/// What became of one row: its extra warnings if imported, or why it failed.
+pub type RowOutcome = Result<Vec<String>, String>;
+
 /// A running import of any type.
 pub struct RowImport<T: RowTarget> {
     target: T,
     columns: Vec<FieldDef>,
-    db: Arc<RwLock<Db>>,
+    /// Header names as uploaded, for row fault rules.
+    names: Vec<String>,
+    context: ImportContext,
+    /// The database generation the job was created in; after a reset it writes nothing.
+    generation: u64,
     rows: RowReader,
     failures: ResultFile,
     warnings: ResultFile,
@@ -86,21 +102,43 @@ impl<T: RowTarget> RowImport<T> {
         format: Format,
         header: &Header,
         rows: RowReader,
-        db: Arc<RwLock<Db>>,
+        context: ImportContext,
     ) -> RowImport<T> {
+        let generation = context
+            .db
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .generation;
         RowImport {
             target,
             columns,
-            db,
+            names: header.names.clone(),
+            context,
+            generation,
             rows,
             failures: ResultFile::new(format, &header.raw, FAILURE_COLUMN),
             warnings: ResultFile::new(format, &header.raw, WARNING_COLUMN),
         }
     }
-}
 
-impl<T: RowTarget> ImportWork for RowImport<T> {
-    fn step(&mut self, max_rows: usize, now: Timestamp) -> Step {
+    /// A fault rule's reason for failing this row, if one matches it.
+    fn injected_failure(&self, cells: &csv::ByteRecord) -> Option<String> {
+        let faults = &self.context.faults;
+        if !faults.has_row_rules(self.context.kind) {
+            return None;
+        }
+        faults.for_row(self.context.kind, |column| {
+            let at = self
+                .names
+                .iter()
+                .position(|name| name.eq_ignore_ascii_case(column))?;
+            std::str::from_utf8(cells.get(at)?).ok()
+        })
+    }
+
+    /// Reads, checks and writes up to `max_rows` rows; says what became of each, in file
+    /// order, and whether the file is done.
+    fn process(&mut self, max_rows: usize, now: Timestamp) -> (Vec<(Bytes, RowOutcome)>, bool) {
         // Each row read, with its check warnings, and whether it goes to the store.
         let mut read: Vec<(Bytes, Vec<String>, Result<(), String>)> = Vec::new();
         let mut ready = Vec::new();
@@ -110,9 +148,10 @@ impl<T: RowTarget> ImportWork for RowImport<T> {
                 break;
             };
             let raw = self.rows.raw(&row.span);
-            let prepared = match self.target.reject_all() {
-                Some(reason) => Err(reason.to_owned()),
-                None => check_row(&columns, &row.cells).and_then(|checked| {
+            let prepared = match (self.target.reject_all(), self.injected_failure(&row.cells)) {
+                (Some(reason), _) => Err(reason.to_owned()),
+                (None, Some(reason)) => Err(reason),
+                (None, None) => check_row(&columns, &row.cells).and_then(|checked| {
                     let warnings = checked.warnings.clone();
                     self.target
                         .prepare(checked)
@@ -131,22 +170,55 @@ impl<T: RowTarget> ImportWork for RowImport<T> {
         let mut written = if ready.is_empty() {
             Vec::new()
         } else {
-            let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
-            self.target.write(&mut db, ready, now)
+            let mut db = self.context.db.write().unwrap_or_else(|p| p.into_inner());
+            if db.generation == self.generation {
+                self.target.write(&mut db, ready, now)
+            } else {
+                ready
+                    .iter()
+                    .map(|_| Err("The mock was reset".to_owned()))
+                    .collect()
+            }
         }
         .into_iter();
-        // Result files keep the file's order, whichever stage a row failed in.
+        let outcomes = read
+            .into_iter()
+            .map(|(raw, mut warnings, checked)| {
+                let outcome = checked.and_then(|()| {
+                    written
+                        .next()
+                        .unwrap_or_else(|| Err("Row was not written".into()))
+                });
+                (
+                    raw,
+                    outcome.map(|extra| {
+                        warnings.extend(extra);
+                        warnings
+                    }),
+                )
+            })
+            .collect();
+        (outcomes, done)
+    }
+
+    /// Imports every row at once, for seeding: what became of each row, in order.
+    pub fn import_all(mut self, now: Timestamp) -> Vec<RowOutcome> {
+        self.process(usize::MAX, now)
+            .0
+            .into_iter()
+            .map(|(_, outcome)| outcome)
+            .collect()
+    }
+}
+
+impl<T: RowTarget> ImportWork for RowImport<T> {
+    fn step(&mut self, max_rows: usize, now: Timestamp) -> Step {
+        let (outcomes, done) = self.process(max_rows, now);
         let mut counters = Counters::default();
-        for (raw, mut warnings, checked) in read {
-            let outcome = checked.and_then(|()| {
-                written
-                    .next()
-                    .unwrap_or_else(|| Err("Row was not written".into()))
-            });
+        for (raw, outcome) in outcomes {
             match outcome {
-                Ok(extra) => {
+                Ok(warnings) => {
                     counters.processed += 1;
-                    warnings.extend(extra);
                     if !warnings.is_empty() {
                         self.warnings.push(&raw, &warnings.join("; "));
                         counters.warned += 1;

@@ -1,10 +1,8 @@
 //! A lead import: checked against the lead schema when the job is created, then run row by
 //! row against the lead database.
 
-use std::sync::{Arc, RwLock};
-
 use super::Format;
-use super::driver::{RowImport, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::CheckedRow;
 use crate::clock::Timestamp;
@@ -59,6 +57,7 @@ pub struct LeadPlan {
     pub list: Option<u32>,
     pub partition: u16,
     columns: Vec<FieldId>,
+    defs: Vec<FieldDef>,
     /// Where the lookup column stands in the file, if it is there at all.
     lookup_column: Option<usize>,
 }
@@ -102,6 +101,7 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
     })?;
     let lookup_column = columns.iter().position(|id| *id == lookup);
     let lookup_name = schema.field(lookup).name.clone();
+    let defs = columns.iter().map(|id| schema.field(*id).clone()).collect();
     Ok(LeadPlan {
         format: params.format,
         lookup,
@@ -110,6 +110,7 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
         partition,
         columns,
         lookup_column,
+        defs,
     })
 }
 
@@ -125,15 +126,9 @@ impl LeadTarget {
         plan: LeadPlan,
         header: &Header,
         rows: RowReader,
-        db: Arc<RwLock<Db>>,
+        context: ImportContext,
     ) -> RowImport<LeadTarget> {
-        let columns: Vec<FieldDef> = {
-            let db = db.read().unwrap_or_else(|p| p.into_inner());
-            plan.columns
-                .iter()
-                .map(|id| db.leads.schema().field(*id).clone())
-                .collect()
-        };
+        let columns = plan.defs.clone();
         let writable = columns.iter().map(FieldDef::writable).collect();
         let format = plan.format;
         RowImport::new(
@@ -142,7 +137,7 @@ impl LeadTarget {
             format,
             header,
             rows,
-            db,
+            context,
         )
     }
 }

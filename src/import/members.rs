@@ -1,10 +1,8 @@
 //! A program member import: each row upserts a lead by email, then makes it a member of the
 //! program with the given status. Rows may mix lead fields and program member custom fields.
 
-use std::sync::{Arc, RwLock};
-
 use super::Format;
-use super::driver::{RowImport, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::CheckedRow;
 use crate::clock::Timestamp;
@@ -36,7 +34,7 @@ pub fn plan(
     format: Format,
     header: &Header,
     rows: RowReader,
-    shared: Arc<RwLock<Db>>,
+    context: ImportContext,
 ) -> Result<RowImport<MemberTarget>, ApiError> {
     let program = program_id
         .parse::<u32>()
@@ -82,7 +80,7 @@ pub fn plan(
         format,
         header,
         rows,
-        shared,
+        context,
     ))
 }
 

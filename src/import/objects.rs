@@ -1,10 +1,8 @@
 //! A custom object import: deduplicated on the type's `dedupeFields`, with link fields
 //! resolved to leads.
 
-use std::sync::{Arc, RwLock};
-
 use super::Format;
-use super::driver::{RowImport, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::CheckedRow;
 use crate::clock::Timestamp;
@@ -41,7 +39,7 @@ pub fn plan(
     format: Format,
     header: &Header,
     rows: RowReader,
-    shared: Arc<RwLock<Db>>,
+    context: ImportContext,
 ) -> Result<RowImport<ObjectTarget>, ApiError> {
     let object = db
         .objects
@@ -69,7 +67,7 @@ pub fn plan(
             format,
             header,
             rows,
-            shared,
+            context,
         ));
     }
     let columns = resolve_header(&header.names, |name| {
@@ -97,7 +95,7 @@ pub fn plan(
         dedupe_columns,
         links,
     };
-    Ok(RowImport::new(target, defs, format, header, rows, shared))
+    Ok(RowImport::new(target, defs, format, header, rows, context))
 }
 
 /// A record ready for the store.

@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 use std::num::NonZeroU64;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use tracing::Instrument;
 use super::model::{BatchId, ImportKind, ImportWork, Job};
 use super::status::{JobEvent, JobStatus};
 use crate::clock::{Clock, Timestamp};
+use crate::faults::Faults;
 
 /// Marketo's queue limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,11 +43,26 @@ pub struct Timing {
 /// that counters move while a 10 MB file imports.
 const UNPACED_STEP_ROWS: usize = 4096;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Scheduler {
     queue: VecDeque<BatchId>,
     importing: usize,
     most_importing_seen: usize,
+    next_id: BatchId,
+    /// Bumped by a reset; a job of an older generation no longer holds a slot.
+    generation: u64,
+}
+
+impl Default for Scheduler {
+    fn default() -> Scheduler {
+        Scheduler {
+            queue: VecDeque::new(),
+            importing: 0,
+            most_importing_seen: 0,
+            next_id: FIRST_BATCH_ID,
+            generation: 0,
+        }
+    }
 }
 
 struct Inner {
@@ -56,8 +71,8 @@ struct Inner {
     timing: RwLock<Timing>,
     jobs: DashMap<BatchId, Arc<Job>>,
     scheduler: Mutex<Scheduler>,
-    next_id: AtomicU32,
     wake: Notify,
+    faults: Arc<Faults>,
     tracker: TaskTracker,
     cancel: CancellationToken,
 }
@@ -79,7 +94,7 @@ pub struct QueueFull {
 
 impl Engine {
     /// Starts the engine's dispatcher on the current runtime.
-    pub fn start(clock: Clock, limits: Limits, timing: Timing) -> Engine {
+    pub fn start(clock: Clock, limits: Limits, timing: Timing, faults: Arc<Faults>) -> Engine {
         let engine = Engine {
             inner: Arc::new(Inner {
                 clock,
@@ -87,8 +102,8 @@ impl Engine {
                 timing: RwLock::new(timing),
                 jobs: DashMap::new(),
                 scheduler: Mutex::new(Scheduler::default()),
-                next_id: AtomicU32::new(FIRST_BATCH_ID),
                 wake: Notify::new(),
+                faults,
                 tracker: TaskTracker::new(),
                 cancel: CancellationToken::new(),
             }),
@@ -137,8 +152,9 @@ impl Engine {
             if scheduler.queue.len() + scheduler.importing >= limit {
                 return Err(QueueFull { limit });
             }
-            let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-            let job = Arc::new(Job::new(id, kind, params, work, now));
+            let id = scheduler.next_id;
+            scheduler.next_id += 1;
+            let job = Arc::new(Job::new(id, kind, params, work, now, scheduler.generation));
             self.inner.jobs.insert(id, job.clone());
             scheduler.queue.push_back(id);
             job
@@ -253,7 +269,10 @@ impl Engine {
     }
 
     async fn run(&self, job: Arc<Job>) {
-        let outcome = self.process(&job).await;
+        let outcome = match self.inner.faults.for_job(job.kind) {
+            Some(message) => Err(message),
+            None => self.process(&job).await,
+        };
         let now = self.inner.clock.now();
         let event = match outcome {
             Ok(()) => JobEvent::Finish,
@@ -263,7 +282,33 @@ impl Engine {
             tracing::debug!(%error, "job already ended");
         }
         tracing::info!(status = ?job.snapshot().status, "job ended");
-        self.scheduler().importing -= 1;
+        {
+            let mut scheduler = self.scheduler();
+            if job.generation == scheduler.generation {
+                scheduler.importing -= 1;
+            }
+        }
+        self.inner.wake.notify_one();
+    }
+
+    /// Forgets every job: running and queued ones end `Failed`, batch ids start again.
+    pub fn reset(&self) {
+        let now = self.inner.clock.now();
+        {
+            let mut scheduler = self.scheduler();
+            for entry in self.inner.jobs.iter() {
+                let _ = entry.value().apply(
+                    JobEvent::Fail("Import failed: the mock was reset".into()),
+                    now,
+                );
+            }
+            self.inner.jobs.clear();
+            let generation = scheduler.generation + 1;
+            *scheduler = Scheduler {
+                generation,
+                ..Scheduler::default()
+            };
+        }
         self.inner.wake.notify_one();
     }
 
@@ -383,7 +428,7 @@ mod tests {
             max_importing: 2,
             retention: Duration::from_secs(7 * 86_400),
         };
-        Engine::start(clock.clone(), limits, timing)
+        Engine::start(clock.clone(), limits, timing, Arc::new(Faults::default()))
     }
 
     async fn wait_for(job: &Job, status: JobStatus) {
@@ -509,5 +554,37 @@ mod tests {
             first.snapshot().message.as_deref(),
             Some("Import failed: injected")
         );
+    }
+
+    #[tokio::test]
+    async fn a_reset_fails_running_jobs_frees_their_slots_and_restarts_batch_ids() {
+        let clock = Clock::new(ClockMode::Frozen);
+        let engine = engine(
+            &clock,
+            Timing {
+                queue_delay_ms: 0,
+                rows_per_second: 1,
+            },
+        );
+        let running = submit(&engine, 5);
+        let queued: Vec<_> = (0..3).map(|_| submit(&engine, 5)).collect();
+        wait_for(&running, JobStatus::Importing).await;
+        engine.reset();
+        assert_eq!(running.snapshot().status, JobStatus::Failed);
+        assert!(
+            queued
+                .iter()
+                .all(|job| job.snapshot().status == JobStatus::Failed)
+        );
+        assert!(engine.jobs().is_empty());
+        let fresh = submit(&engine, 1);
+        assert_eq!(fresh.id, FIRST_BATCH_ID);
+        wait_for(&fresh, JobStatus::Importing).await;
+        clock.advance(Duration::from_secs(1));
+        wait_for(&fresh, JobStatus::Complete).await;
+        // The old job's end does not free a slot that the reset already freed.
+        let (a, b) = (submit(&engine, 1), submit(&engine, 1));
+        wait_for(&b, JobStatus::Importing).await;
+        assert_eq!(a.snapshot().status, JobStatus::Importing);
     }
 }

@@ -17,6 +17,8 @@ use crate::schema::Schema;
 
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// Bumped by a reset, so a job created before it writes nothing after it.
+    pub generation: u64,
     pub leads: LeadDb,
     pub objects: ObjectDb,
     pub programs: ProgramDb,
@@ -24,9 +26,10 @@ pub struct Db {
 
 impl Db {
     /// An empty database over the fixtures' schemas and reference data.
-    pub fn new(fixtures: &Fixtures) -> Db {
+    pub fn new(fixtures: &Fixtures, generation: u64) -> Db {
         let lead_schema = Arc::new(Schema::new(fixtures.lead_fields.clone()));
         Db {
+            generation,
             leads: LeadDb::new(
                 lead_schema,
                 fixtures.partitions.clone(),

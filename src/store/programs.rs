@@ -89,6 +89,10 @@ impl ProgramDb {
         &self.member_schema
     }
 
+    pub fn programs(&self) -> &[ProgramDef] {
+        &self.fixture.programs
+    }
+
     pub fn program(&self, id: u32) -> Option<&ProgramDef> {
         self.fixture.programs.iter().find(|p| p.id == id)
     }

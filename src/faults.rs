@@ -1,0 +1,467 @@
+//! Fault injection: rules a test adds to make requests, jobs or rows fail on purpose.
+//! Pure bookkeeping; the HTTP layer and the engine consult it.
+
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::ImportKind;
+
+/// What a request rule does to the requests it matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestEffect {
+    /// Answer with this Marketo code in the envelope, with Marketo's message for it.
+    Code(String),
+    /// Answer with this HTTP status and no envelope, as a proxy in front of Marketo would.
+    HttpStatus(u16),
+    /// Wait this long (real time), then serve normally.
+    LatencyMs(u64),
+}
+
+/// Which job types a job rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobType {
+    Leads,
+    CustomObjects,
+    ProgramMembers,
+    Any,
+}
+
+impl JobType {
+    fn matches(self, kind: ImportKind) -> bool {
+        match self {
+            JobType::Any => true,
+            JobType::Leads => kind == ImportKind::Leads,
+            JobType::CustomObjects => kind == ImportKind::CustomObjects,
+            JobType::ProgramMembers => kind == ImportKind::ProgramMembers,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobFault {
+    #[serde(rename = "type", default = "any")]
+    pub job_type: JobType,
+    pub fail_with: String,
+}
+
+fn any() -> JobType {
+    JobType::Any
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowFault {
+    #[serde(rename = "type", default = "any")]
+    pub job_type: JobType,
+    /// A header name, matched without case.
+    pub column: String,
+    /// The cell value that fails the row, matched exactly.
+    pub value: String,
+    pub reason: String,
+}
+
+/// What a rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", untagged)]
+pub enum Target {
+    Request {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        method: Option<String>,
+        path: String,
+        #[serde(flatten)]
+        effect: RequestEffect,
+    },
+    Job {
+        job: JobFault,
+    },
+    Row {
+        row: RowFault,
+    },
+}
+
+/// A rule as posted to `POST /_mock/faults`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleSpec {
+    method: Option<String>,
+    path: Option<String>,
+    code: Option<String>,
+    http_status: Option<u16>,
+    latency_ms: Option<u64>,
+    job: Option<JobFault>,
+    row: Option<RowFault>,
+    times: Option<u64>,
+    percent: Option<f64>,
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidRule(pub String);
+
+/// An active rule.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    pub id: u64,
+    #[serde(flatten)]
+    pub target: Target,
+    /// How many more times it fires; absent means for ever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub times: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    pub hits: u64,
+    #[serde(skip)]
+    rng: SplitMix64,
+}
+
+impl RuleSpec {
+    /// Checks the rule has exactly one target and one effect.
+    pub fn into_rule(self, id: u64) -> Result<Rule, InvalidRule> {
+        let effects = [
+            self.code.is_some(),
+            self.http_status.is_some(),
+            self.latency_ms.is_some(),
+        ];
+        let effect_count = effects.iter().filter(|e| **e).count();
+        let target = match (self.path, self.job, self.row) {
+            (Some(path), None, None) => {
+                let effect = match (self.code, self.http_status, self.latency_ms) {
+                    (Some(code), None, None) => {
+                        if crate::error::known_code(&code).is_none() {
+                            return Err(InvalidRule(format!(
+                                "no Marketo message is known for code '{code}'"
+                            )));
+                        }
+                        RequestEffect::Code(code)
+                    }
+                    (None, Some(status), None) if (100..600).contains(&status) => {
+                        RequestEffect::HttpStatus(status)
+                    }
+                    (None, None, Some(ms)) => RequestEffect::LatencyMs(ms),
+                    _ => {
+                        return Err(InvalidRule(
+                            "a request rule needs exactly one of \"code\", \"httpStatus\" (100-599) or \"latencyMs\"".into(),
+                        ));
+                    }
+                };
+                Target::Request {
+                    method: self.method.map(|m| m.to_ascii_uppercase()),
+                    path,
+                    effect,
+                }
+            }
+            (None, Some(job), None) if effect_count == 0 && self.method.is_none() => {
+                Target::Job { job }
+            }
+            (None, None, Some(row)) if effect_count == 0 && self.method.is_none() => {
+                Target::Row { row }
+            }
+            _ => {
+                return Err(InvalidRule(
+                    "a rule needs exactly one of \"path\", \"job\" or \"row\"".into(),
+                ));
+            }
+        };
+        if let Some(percent) = self.percent
+            && !(0.0..=100.0).contains(&percent)
+        {
+            return Err(InvalidRule("\"percent\" must be between 0 and 100".into()));
+        }
+        if self.times == Some(0) {
+            return Err(InvalidRule("\"times\" must be at least 1".into()));
+        }
+        Ok(Rule {
+            id,
+            target,
+            times: self.times,
+            percent: self.percent,
+            seed: self.seed,
+            hits: 0,
+            rng: SplitMix64(self.seed.unwrap_or(id)),
+        })
+    }
+}
+
+/// A small deterministic generator, so `percent` with a `seed` repeats exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Rule {
+    /// Counts a match and says whether the rule fires; an exhausted rule is then removed.
+    fn fire(&mut self) -> bool {
+        if let Some(percent) = self.percent
+            && self.rng.next_unit() * 100.0 >= percent
+        {
+            return false;
+        }
+        self.hits += 1;
+        if let Some(times) = &mut self.times {
+            *times -= 1;
+        }
+        true
+    }
+
+    fn exhausted(&self) -> bool {
+        self.times == Some(0)
+    }
+}
+
+/// `*` matches any run of characters (slashes included), `?` any one character.
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((star_p, star_t)) = star {
+            pi = star_p + 1;
+            ti = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The set of active rules.
+#[derive(Debug, Default)]
+pub struct Faults {
+    state: Mutex<(u64, Vec<Rule>)>,
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, Vec<Rule>)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn add(&self, spec: RuleSpec) -> Result<Rule, InvalidRule> {
+        let mut state = self.lock();
+        let rule = spec.into_rule(state.0 + 1)?;
+        state.0 += 1;
+        state.1.push(rule.clone());
+        Ok(rule)
+    }
+
+    pub fn list(&self) -> Vec<Rule> {
+        self.lock().1.clone()
+    }
+
+    pub fn remove(&self, id: u64) -> bool {
+        let mut state = self.lock();
+        let before = state.1.len();
+        state.1.retain(|rule| rule.id != id);
+        state.1.len() != before
+    }
+
+    pub fn clear(&self) {
+        self.lock().1.clear();
+    }
+
+    /// Runs the first rule `select` picks that fires, removing it once exhausted.
+    fn first_firing<T>(&self, mut select: impl FnMut(&Rule) -> Option<T>) -> Option<T> {
+        let mut state = self.lock();
+        let rules = &mut state.1;
+        for at in 0..rules.len() {
+            let Some(found) = select(&rules[at]) else {
+                continue;
+            };
+            if rules[at].fire() {
+                if rules[at].exhausted() {
+                    rules.remove(at);
+                }
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// The effect of the first firing request rule matching this request.
+    pub fn for_request(&self, method: &str, path: &str) -> Option<RequestEffect> {
+        self.first_firing(|rule| match &rule.target {
+            Target::Request {
+                method: wanted,
+                path: pattern,
+                effect,
+            } if wanted.as_deref().is_none_or(|m| m == method) && glob_matches(pattern, path) => {
+                Some(effect.clone())
+            }
+            _ => None,
+        })
+    }
+
+    /// The message a starting job must fail with, if a job rule takes it.
+    pub fn for_job(&self, kind: ImportKind) -> Option<String> {
+        self.first_firing(|rule| match &rule.target {
+            Target::Job { job } if job.job_type.matches(kind) => Some(job.fail_with.clone()),
+            _ => None,
+        })
+    }
+
+    /// Whether any row rule exists for a job type (so imports skip the check otherwise).
+    pub fn has_row_rules(&self, kind: ImportKind) -> bool {
+        self.lock()
+            .1
+            .iter()
+            .any(|rule| matches!(&rule.target, Target::Row { row } if row.job_type.matches(kind)))
+    }
+
+    /// The reason a row must fail, given a lookup of its cells by header name.
+    pub fn for_row<'a>(
+        &self,
+        kind: ImportKind,
+        cell: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<String> {
+        self.first_firing(|rule| match &rule.target {
+            Target::Row { row }
+                if row.job_type.matches(kind) && cell(&row.column) == Some(row.value.as_str()) =>
+            {
+                Some(row.reason.clone())
+            }
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: serde_json::Value) -> RuleSpec {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn globs_match_whole_paths_with_stars_across_segments() {
+        assert!(glob_matches(
+            "/bulk/v1/leads/batch/*",
+            "/bulk/v1/leads/batch/1001.json"
+        ));
+        assert!(glob_matches(
+            "/bulk/v1/leads/batch/*",
+            "/bulk/v1/leads/batch/1001/failures.json"
+        ));
+        assert!(glob_matches("/bulk/*/leads.json", "/bulk/v1/leads.json"));
+        assert!(glob_matches("/rest/v1/lead/?.json", "/rest/v1/lead/7.json"));
+        assert!(!glob_matches("/bulk/v1/leads.json", "/bulk/v1/leads.jsonx"));
+        assert!(!glob_matches(
+            "/bulk/v1/leads/batch/*",
+            "/bulk/v1/leads.json"
+        ));
+    }
+
+    #[test]
+    fn a_rule_with_times_fires_that_often_then_goes() {
+        let faults = Faults::default();
+        faults
+            .add(spec(
+                serde_json::json!({"path": "/x", "code": "606", "times": 2}),
+            ))
+            .unwrap();
+        assert_eq!(
+            faults.for_request("GET", "/x"),
+            Some(RequestEffect::Code("606".into()))
+        );
+        assert_eq!(
+            faults.for_request("POST", "/x"),
+            Some(RequestEffect::Code("606".into()))
+        );
+        assert_eq!(faults.for_request("GET", "/x"), None);
+        assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn a_method_limits_a_rule() {
+        let faults = Faults::default();
+        faults
+            .add(spec(
+                serde_json::json!({"method": "post", "path": "/x", "httpStatus": 503}),
+            ))
+            .unwrap();
+        assert_eq!(faults.for_request("GET", "/x"), None);
+        assert_eq!(
+            faults.for_request("POST", "/x"),
+            Some(RequestEffect::HttpStatus(503))
+        );
+    }
+
+    #[test]
+    fn percent_with_a_seed_repeats_exactly() {
+        let draws = |seed: u64| {
+            let faults = Faults::default();
+            faults
+                .add(spec(
+                    serde_json::json!({"path": "*", "code": "611", "percent": 30, "seed": seed}),
+                ))
+                .unwrap();
+            (0..200)
+                .map(|_| faults.for_request("GET", "/a").is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draws(7), draws(7));
+        assert_ne!(draws(7), draws(8));
+        let fired = draws(7).iter().filter(|f| **f).count();
+        assert!((30..90).contains(&fired), "{fired} of 200 at 30%");
+    }
+
+    #[test]
+    fn job_and_row_rules_match_their_types() {
+        let faults = Faults::default();
+        faults.add(spec(serde_json::json!({"job": {"type": "customObjects", "failWith": "boom"}, "times": 1}))).unwrap();
+        assert_eq!(faults.for_job(ImportKind::Leads), None);
+        assert_eq!(
+            faults.for_job(ImportKind::CustomObjects).as_deref(),
+            Some("boom")
+        );
+        assert_eq!(faults.for_job(ImportKind::CustomObjects), None);
+        faults
+            .add(spec(serde_json::json!({"row": {"column": "email", "value": "x@y.z", "reason": "Blocked"}})))
+            .unwrap();
+        assert!(faults.has_row_rules(ImportKind::Leads));
+        let cell = |name: &str| (name == "email").then_some("x@y.z");
+        assert_eq!(
+            faults.for_row(ImportKind::Leads, cell).as_deref(),
+            Some("Blocked")
+        );
+    }
+
+    #[test]
+    fn malformed_rules_are_refused_with_a_reason() {
+        let faults = Faults::default();
+        for bad in [
+            serde_json::json!({"path": "/x"}),
+            serde_json::json!({"path": "/x", "code": "606", "httpStatus": 500}),
+            serde_json::json!({"code": "606"}),
+            serde_json::json!({"path": "/x", "code": "999"}),
+            serde_json::json!({"path": "/x", "code": "606", "percent": 150}),
+            serde_json::json!({"job": {"failWith": "x"}, "code": "606"}),
+            serde_json::json!({"path": "/x", "code": "606", "times": 0}),
+        ] {
+            assert!(faults.add(spec(bad.clone())).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The mock's clock and job timing.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ControlError, bad_request, parse_body};
+use crate::clock::ClockMode;
+use crate::jobs::Timing;
+use crate::state::{AppState, timing_preset};
+
+fn clock_view(state: &AppState) -> axum::Json<Value> {
+    axum::Json(json!({ "mode": state.clock.mode(), "now": state.clock.now().to_rfc3339() }))
+}
+
+pub(super) async fn clock(State(state): State<AppState>) -> axum::Json<Value> {
+    clock_view(&state)
+}
+
+#[derive(Deserialize)]
+struct ClockChange {
+    mode: ClockMode,
+}
+
+pub(super) async fn set_clock(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, ControlError> {
+    let change: ClockChange = parse_body(&body)?;
+    state.clock.set_mode(change.mode);
+    Ok(clock_view(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: Option<u64>,
+    milliseconds: Option<u64>,
+}
+
+pub(super) async fn advance_clock(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, ControlError> {
+    let advance: Advance = parse_body(&body)?;
+    let millis = match (advance.seconds, advance.milliseconds) {
+        (Some(seconds), None) => seconds.saturating_mul(1000),
+        (None, Some(millis)) => millis,
+        _ => {
+            return Err(bad_request(
+                "give exactly one of \"seconds\" or \"milliseconds\"",
+            ));
+        }
+    };
+    state.clock.advance(Duration::from_millis(millis));
+    Ok(clock_view(&state))
+}
+
+pub(super) async fn timing(State(state): State<AppState>) -> axum::Json<Timing> {
+    axum::Json(state.engine.timing())
+}
+
+/// `{"queueDelayMs": N, "rowsPerSecond": N}`, or `{"preset": "marketo"}` (or `"instant"`).
+#[derive(Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+enum TimingChange {
+    Preset { preset: String },
+    Values(Timing),
+}
+
+pub(super) async fn set_timing(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<axum::Json<Timing>, ControlError> {
+    let timing = match parse_body(&body)? {
+        TimingChange::Values(timing) => timing,
+        TimingChange::Preset { preset } => timing_preset(&preset).ok_or_else(|| {
+            bad_request(format!(
+                "unknown preset '{preset}': use \"instant\" or \"marketo\""
+            ))
+        })?,
+    };
+    state.engine.set_timing(timing);
+    Ok(axum::Json(timing))
+}

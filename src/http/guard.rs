@@ -1,0 +1,108 @@
+//! What stands in front of the emulated API (never the `/_mock/` control plane): the request
+//! journal, injected faults and Marketo's opt-in call limits.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::envelope::MarketoCode;
+use crate::error::{ApiError, known_code};
+use crate::faults::RequestEffect;
+use crate::journal::Entry;
+use crate::state::AppState;
+
+/// Put on a response that concerns a batch, so the journal can name it.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRef(pub u32);
+
+/// Adds the batch to a response for the journal.
+pub fn with_batch(mut response: Response, batch: u32) -> Response {
+    response.extensions_mut().insert(BatchRef(batch));
+    response
+}
+
+fn is_control(path: &str) -> bool {
+    path == "/_mock" || path.starts_with("/_mock/")
+}
+
+/// Records every emulated call, after the envelope is rendered so its code is known.
+pub async fn journal(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if is_control(&path) {
+        return next.run(request).await;
+    }
+    let method = request.method().to_string();
+    let query = request.uri().query().map(str::to_owned);
+    let response = next.run(request).await;
+    state.journal.record(Entry {
+        method,
+        path,
+        query,
+        http_status: response.status().as_u16(),
+        code: response
+            .extensions()
+            .get::<MarketoCode>()
+            .map(|code| code.0.to_owned()),
+        batch_id: response.extensions().get::<BatchRef>().map(|batch| batch.0),
+        time: state.clock.now().to_rfc3339(),
+    });
+    response
+}
+
+/// Admits the call under Marketo's limits (identity calls do not count, as in Marketo), then
+/// applies injected request faults while holding its place, then serves.
+pub async fn faults_and_limits(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if is_control(path) {
+        return next.run(request).await;
+    }
+    let _permit = if path.starts_with("/identity/") {
+        None
+    } else {
+        match state.limits.admit(state.clock.now()) {
+            Ok(permit) => Some(permit),
+            Err(error) => return error.into_response(),
+        }
+    };
+    match state.faults.for_request(request.method().as_str(), path) {
+        Some(RequestEffect::Code(code)) => {
+            let (code, message) = known_code(&code).unwrap_or(("611", "System error"));
+            ApiError::Coded {
+                code,
+                message: message.to_owned(),
+            }
+            .into_response()
+        }
+        Some(RequestEffect::HttpStatus(status)) => proxy_error(status),
+        Some(RequestEffect::LatencyMs(ms)) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// An error page as the proxy in front of Marketo serves it: HTML, no envelope.
+fn proxy_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    let body = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
+}

@@ -1,0 +1,223 @@
+//! Marketo's API call limits, each off unless configured: calls per window (606), calls at
+//! once (615), calls per day (607). Time comes from the mock's clock.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::error::ApiError;
+
+/// The configured limits; `None` turns one off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitSettings {
+    /// At most this many calls in any `rate_window_secs`.
+    pub rate_limit: Option<u32>,
+    #[serde(default = "default_window")]
+    pub rate_window_secs: u32,
+    /// At most this many calls in flight at once.
+    pub concurrency_limit: Option<u32>,
+    /// At most this many calls a day; the day starts at midnight US Central Standard Time.
+    pub daily_quota: Option<u32>,
+}
+
+fn default_window() -> u32 {
+    20
+}
+
+/// Marketo's quota day starts at 12:00 AM CST (UTC-6).
+const CST_OFFSET_MILLIS: i64 = -6 * 3600 * 1000;
+const DAY_MILLIS: i64 = 86_400_000;
+
+/// The quota day a time falls in.
+fn day_of(now: Timestamp) -> i64 {
+    (now.millis() + CST_OFFSET_MILLIS).div_euclid(DAY_MILLIS)
+}
+
+/// How much of the limits is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub in_flight: usize,
+    pub calls_in_window: usize,
+    pub calls_today: u32,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    recent: VecDeque<Timestamp>,
+    day: i64,
+    today: u32,
+}
+
+#[derive(Debug)]
+pub struct ApiLimits {
+    settings: Mutex<LimitSettings>,
+    counters: Mutex<Counters>,
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Held for the life of a call; releases its concurrency place when dropped.
+#[derive(Debug)]
+pub struct CallPermit(Arc<AtomicUsize>);
+
+impl Drop for CallPermit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl ApiLimits {
+    pub fn new(settings: LimitSettings) -> ApiLimits {
+        ApiLimits {
+            settings: Mutex::new(settings),
+            counters: Mutex::new(Counters::default()),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    pub fn settings(&self) -> LimitSettings {
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// New settings; the counts so far are kept.
+    pub fn set(&self, settings: LimitSettings) {
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
+    }
+
+    /// Calls in flight, in the current window and today, for the control plane.
+    pub fn usage(&self, now: Timestamp) -> Usage {
+        let settings = self.settings();
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let window = Timestamp(now.millis() - i64::from(settings.rate_window_secs) * 1000);
+        Usage {
+            in_flight: self.in_flight.load(Ordering::SeqCst),
+            calls_in_window: counters.recent.iter().filter(|t| **t > window).count(),
+            calls_today: if counters.day == day_of(now) {
+                counters.today
+            } else {
+                0
+            },
+        }
+    }
+
+    pub fn reset_counts(&self) {
+        *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = Counters::default();
+    }
+
+    /// Admits a call at `now`, or says which limit it hit. A refused call does not count.
+    pub fn admit(&self, now: Timestamp) -> Result<CallPermit, ApiError> {
+        let settings = self.settings();
+        let in_flight = self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let permit = CallPermit(self.in_flight.clone());
+        if let Some(limit) = settings.concurrency_limit
+            && in_flight >= limit as usize
+        {
+            return Err(ApiError::Coded {
+                code: "615",
+                message: format!("Concurrent access limit '{limit}' reached"),
+            });
+        }
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let day = day_of(now);
+        if counters.day != day {
+            counters.day = day;
+            counters.today = 0;
+        }
+        if let Some(quota) = settings.daily_quota
+            && counters.today >= quota
+        {
+            return Err(ApiError::Coded {
+                code: "607",
+                message: "Daily quota reached".into(),
+            });
+        }
+        let window = Timestamp(now.millis() - i64::from(settings.rate_window_secs) * 1000);
+        while counters.recent.front().is_some_and(|t| *t <= window) {
+            counters.recent.pop_front();
+        }
+        if let Some(limit) = settings.rate_limit {
+            if counters.recent.len() >= limit as usize {
+                let message = format!(
+                    "Max rate limit '{limit}' exceeded with in '{}' secs",
+                    settings.rate_window_secs
+                );
+                return Err(ApiError::Coded {
+                    code: "606",
+                    message,
+                });
+            }
+            counters.recent.push_back(now);
+        }
+        counters.today += 1;
+        Ok(permit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_limits_by_default() {
+        let limits = ApiLimits::new(LimitSettings::default());
+        let permits: Vec<_> = (0..1000)
+            .map(|_| limits.admit(Timestamp(0)).unwrap())
+            .collect();
+        assert_eq!(permits.len(), 1000);
+    }
+
+    #[test]
+    fn the_rate_limit_refuses_past_its_count_until_the_window_moves_on() {
+        let limits = ApiLimits::new(LimitSettings {
+            rate_limit: Some(2),
+            rate_window_secs: 20,
+            ..Default::default()
+        });
+        assert!(limits.admit(Timestamp(0)).is_ok());
+        assert!(limits.admit(Timestamp(1_000)).is_ok());
+        let refused = limits.admit(Timestamp(2_000)).unwrap_err();
+        assert_eq!(refused.code(), "606");
+        assert_eq!(
+            refused.to_string(),
+            "Max rate limit '2' exceeded with in '20' secs"
+        );
+        assert!(
+            limits.admit(Timestamp(20_000)).is_ok(),
+            "the first call left the window"
+        );
+    }
+
+    #[test]
+    fn the_concurrency_limit_counts_calls_in_flight() {
+        let limits = ApiLimits::new(LimitSettings {
+            concurrency_limit: Some(1),
+            rate_window_secs: 20,
+            ..Default::default()
+        });
+        let first = limits.admit(Timestamp(0)).unwrap();
+        assert_eq!(
+            limits.admit(Timestamp(0)).unwrap_err().to_string(),
+            "Concurrent access limit '1' reached"
+        );
+        drop(first);
+        assert!(limits.admit(Timestamp(0)).is_ok());
+    }
+
+    #[test]
+    fn the_daily_quota_resets_at_midnight_central_time() {
+        let limits = ApiLimits::new(LimitSettings {
+            daily_quota: Some(1),
+            rate_window_secs: 20,
+            ..Default::default()
+        });
+        let before_midnight_cst = Timestamp(6 * 3600 * 1000 - 1);
+        assert!(limits.admit(before_midnight_cst).is_ok());
+        assert_eq!(limits.admit(before_midnight_cst).unwrap_err().code(), "607");
+        assert!(limits.admit(Timestamp(6 * 3600 * 1000)).is_ok());
+    }
+}

@@ -1,0 +1,274 @@
+//! Seeding records as an import would (same checks, same upserts) and exporting the whole
+//! state in the same shape, for `POST /_mock/seed` and `GET /_mock/export`.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+
+use crate::error::ApiError;
+use crate::import::Format;
+use crate::import::driver::{RowOutcome, open_upload};
+use crate::import::leads::{LeadParams, LeadTarget};
+use crate::import::{members, objects};
+use crate::jobs::ImportKind;
+use crate::state::AppState;
+use crate::store::Db;
+
+type Record = Map<String, Json>;
+
+/// The body of `POST /_mock/seed`, and of `GET /_mock/export`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedRequest {
+    #[serde(default)]
+    pub leads: Vec<Record>,
+    #[serde(default)]
+    pub custom_objects: BTreeMap<String, Vec<Record>>,
+    #[serde(default)]
+    pub program_members: BTreeMap<String, Vec<Record>>,
+}
+
+/// What became of one seeded record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordReport {
+    pub index: usize,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// System fields an export writes and a seed skips, so an export seeds back.
+const LEAD_SYSTEM: &[&str] = &["id", "createdAt", "updatedAt", "leadPartitionId"];
+const OBJECT_SYSTEM: &[&str] = &["marketoGUID", "createdAt", "updatedAt"];
+const MEMBER_SYSTEM: &[&str] = &[
+    "leadId",
+    "status",
+    "membershipDate",
+    "reachedSuccess",
+    "acquiredBy",
+];
+
+/// A record as a one-row CSV upload, without the keys in `skip`.
+fn one_row_file(record: &Record, skip: &[&str]) -> Result<Bytes, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let kept: Vec<(&String, &Json)> = record
+        .iter()
+        .filter(|(key, _)| !skip.contains(&key.as_str()))
+        .collect();
+    let cells = kept
+        .iter()
+        .map(|(key, value)| match value {
+            Json::Null => Ok(String::new()),
+            Json::String(text) => Ok(text.clone()),
+            Json::Number(_) | Json::Bool(_) => Ok(value.to_string()),
+            _ => Err(ApiError::InvalidValue {
+                value: key.to_string(),
+                expected: "string, number, boolean or null",
+            }),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let write = |writer: &mut csv::Writer<Vec<u8>>| -> csv::Result<()> {
+        writer.write_record(kept.iter().map(|(key, _)| key.as_str()))?;
+        writer.write_record(&cells)
+    };
+    write(&mut writer).map_err(|_| ApiError::System)?;
+    writer
+        .into_inner()
+        .map(Bytes::from)
+        .map_err(|_| ApiError::System)
+}
+
+fn report(index: usize, outcome: Result<Vec<RowOutcome>, ApiError>) -> RecordReport {
+    let (status, reason, warnings) = match outcome.map(|mut rows| rows.pop()) {
+        Ok(Some(Ok(warnings))) => ("imported", None, warnings),
+        Ok(Some(Err(reason))) => ("failed", Some(reason), Vec::new()),
+        Ok(None) => ("failed", Some("Empty record".to_owned()), Vec::new()),
+        Err(error) => ("failed", Some(error.to_string()), Vec::new()),
+    };
+    RecordReport {
+        index,
+        status,
+        reason,
+        warnings,
+    }
+}
+
+/// Upserts every record the way an import would; reports each one.
+pub fn seed(state: &AppState, request: SeedRequest) -> Json {
+    let now = state.clock.now();
+    let leads: Vec<RecordReport> = request
+        .leads
+        .iter()
+        .enumerate()
+        .map(|(index, record)| {
+            report(index, {
+                let partition = record.get("leadPartitionId").and_then(Json::as_u64);
+                one_row_file(record, LEAD_SYSTEM).and_then(|file| {
+                    let (header, rows) = open_upload(file, Format::Csv)?;
+                    let plan = {
+                        let db = state.read_db();
+                        let partition_name = partition
+                            .and_then(|id| {
+                                db.leads.partitions().iter().find(|p| u64::from(p.id) == id)
+                            })
+                            .map(|p| p.name.clone());
+                        crate::import::leads::plan(
+                            &db.leads,
+                            &header,
+                            &LeadParams {
+                                partition_name,
+                                ..LeadParams::default()
+                            },
+                        )?
+                    };
+                    let work = LeadTarget::import(
+                        plan,
+                        &header,
+                        rows,
+                        state.import_context(ImportKind::Leads),
+                    );
+                    Ok(work.import_all(now))
+                })
+            })
+        })
+        .collect();
+    let objects: BTreeMap<&String, Vec<RecordReport>> = request
+        .custom_objects
+        .iter()
+        .map(|(api_name, records)| {
+            let reports = records
+                .iter()
+                .enumerate()
+                .map(|(index, record)| {
+                    report(
+                        index,
+                        one_row_file(record, OBJECT_SYSTEM).and_then(|file| {
+                            let (header, rows) = open_upload(file, Format::Csv)?;
+                            let context = state.import_context(ImportKind::CustomObjects);
+                            let work = objects::plan(
+                                &state.read_db(),
+                                api_name,
+                                Format::Csv,
+                                &header,
+                                rows,
+                                context,
+                            )?;
+                            Ok(work.import_all(now))
+                        }),
+                    )
+                })
+                .collect();
+            (api_name, reports)
+        })
+        .collect();
+    let members: BTreeMap<&String, Vec<RecordReport>> = request
+        .program_members
+        .iter()
+        .map(|(program, records)| {
+            let reports = records
+                .iter()
+                .enumerate()
+                .map(|(index, record)| {
+                    let status = record.get("status").and_then(Json::as_str);
+                    report(
+                        index,
+                        one_row_file(record, MEMBER_SYSTEM).and_then(|file| {
+                            let (header, rows) = open_upload(file, Format::Csv)?;
+                            let context = state.import_context(ImportKind::ProgramMembers);
+                            let work = members::plan(
+                                &state.read_db(),
+                                program,
+                                status,
+                                Format::Csv,
+                                &header,
+                                rows,
+                                context,
+                            )?;
+                            Ok(work.import_all(now))
+                        }),
+                    )
+                })
+                .collect();
+            (program, reports)
+        })
+        .collect();
+    json!({ "leads": leads, "customObjects": objects, "programMembers": members })
+}
+
+/// The whole state, in the shape `seed` takes (plus the system fields it skips).
+pub fn export(db: &Db) -> Json {
+    let lead_schema = db.leads.schema();
+    let leads: Vec<Json> = db
+        .leads
+        .leads()
+        .map(|lead| {
+            let mut record = Map::new();
+            record.insert("id".into(), json!(lead.id));
+            record.insert("leadPartitionId".into(), json!(lead.partition));
+            record.insert("createdAt".into(), json!(lead.created_at.to_marketo()));
+            record.insert("updatedAt".into(), json!(lead.updated_at.to_marketo()));
+            for (field, value) in lead.values.iter() {
+                record.insert(lead_schema.field(*field).name.clone(), value.to_json());
+            }
+            Json::Object(record)
+        })
+        .collect();
+    let objects: Map<String, Json> = db
+        .objects
+        .types()
+        .iter()
+        .map(|object| {
+            let records: Vec<Json> = object
+                .records()
+                .iter()
+                .map(|record| {
+                    let mut out = Map::new();
+                    out.insert("marketoGUID".into(), json!(record.guid));
+                    out.insert("createdAt".into(), json!(record.created_at.to_marketo()));
+                    out.insert("updatedAt".into(), json!(record.updated_at.to_marketo()));
+                    for (field, value) in record.values.iter() {
+                        out.insert(object.schema.field(*field).name.clone(), value.to_json());
+                    }
+                    Json::Object(out)
+                })
+                .collect();
+            (object.def.name.clone(), Json::Array(records))
+        })
+        .collect();
+    let email = lead_schema.find("email");
+    let member_schema = db.programs.member_schema();
+    let mut members = Map::new();
+    for program in db.programs.programs() {
+        let records: Vec<Json> = db
+            .programs
+            .members(program.id)
+            .map(|member| {
+                let mut out = Map::new();
+                let lead = db.leads.lead(member.lead);
+                let address = lead
+                    .and_then(|lead| lead.get(email?))
+                    .map_or(Json::Null, |v| v.to_json());
+                out.insert("email".into(), address);
+                out.insert("leadId".into(), json!(member.lead));
+                out.insert("status".into(), json!(member.status.name));
+                out.insert(
+                    "membershipDate".into(),
+                    json!(member.membership_date.to_marketo()),
+                );
+                for (field, value) in member.values.iter() {
+                    out.insert(member_schema.field(*field).name.clone(), value.to_json());
+                }
+                Json::Object(out)
+            })
+            .collect();
+        if !records.is_empty() {
+            members.insert(program.id.to_string(), Json::Array(records));
+        }
+    }
+    json!({ "leads": leads, "customObjects": objects, "programMembers": members })
+}
