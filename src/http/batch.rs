@@ -136,17 +136,6 @@ pub enum ResultKind {
     Warnings,
 }
 
-impl ResultKind {
-    /// The last path segment that asks for it.
-    pub fn from_segment(segment: &str) -> Option<ResultKind> {
-        match segment {
-            "failures.json" => Some(ResultKind::Failures),
-            "warnings.json" => Some(ResultKind::Warnings),
-            _ => None,
-        }
-    }
-}
-
 /// Serves a result file as Marketo does: CSV-typed text, or HTTP 404 when the batch has none.
 pub fn result_file(job: &Job, which: ResultKind) -> Result<Response, ApiError> {
     let (pick, name): (fn(&ResultFiles) -> Option<Bytes>, _) = match which {

@@ -1,15 +1,14 @@
 //! Bulk lead import: `POST /bulk/v1/leads.json` and the batch's status, failures and warnings.
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::json;
 
 use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, json_segment_id, number_segment};
 use super::guard::with_batch;
+use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -17,11 +16,29 @@ use crate::import::leads::{LeadParams, LeadTarget, plan};
 use crate::jobs::ImportKind;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/bulk/v1/leads.json", post(create))
-        .route("/bulk/v1/leads/batch/{batch}", get(status))
-        .route("/bulk/v1/leads/batch/{batch}/{file}", get(file))
+pub fn routes() -> Api {
+    Api::new(Tag::BulkLeads)
+        .post(
+            "/bulk/v1/leads.json",
+            "Import leads",
+            BodyKind::Upload,
+            create,
+        )
+        .get(
+            "/bulk/v1/leads/batch/{batchId}.json",
+            "Get import lead status",
+            status,
+        )
+        .get(
+            "/bulk/v1/leads/batch/{batchId}/failures.json",
+            "Get import lead failures",
+            failures,
+        )
+        .get(
+            "/bulk/v1/leads/batch/{batchId}/warnings.json",
+            "Get import lead warnings",
+            warnings,
+        )
 }
 
 async fn create(
@@ -68,15 +85,24 @@ async fn status(
     ))
 }
 
-/// `failures.json` or `warnings.json`.
-async fn file(
+async fn failures(
     _: Authorized,
     State(state): State<AppState>,
-    Segment((batch, file)): Segment<(String, String)>,
+    Segment(batch): Segment,
 ) -> Result<Response, ApiError> {
-    let which = ResultKind::from_segment(&file).ok_or(ApiError::ResourceNotFound)?;
     result_file(
         &*find(&state, number_segment(&batch)?, ImportKind::Leads)?,
-        which,
+        ResultKind::Failures,
+    )
+}
+
+async fn warnings(
+    _: Authorized,
+    State(state): State<AppState>,
+    Segment(batch): Segment,
+) -> Result<Response, ApiError> {
+    result_file(
+        &*find(&state, number_segment(&batch)?, ImportKind::Leads)?,
+        ResultKind::Warnings,
     )
 }

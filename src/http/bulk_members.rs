@@ -1,16 +1,15 @@
 //! Bulk program member import: `POST /bulk/v1/program/{programId}/members/import.json` and
 //! `GET /bulk/v1/program/members/import/{batchId}/...` (no program id, `program` singular).
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::json;
 
 use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, number_segment};
 use super::guard::with_batch;
+use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -18,15 +17,28 @@ use crate::import::members::plan;
 use crate::jobs::ImportKind;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/bulk/v1/program/{program}/members/import.json",
-            post(create),
+pub fn routes() -> Api {
+    Api::new(Tag::BulkProgramMembers)
+        .post(
+            "/bulk/v1/program/{programId}/members/import.json",
+            "Import program members",
+            BodyKind::Upload,
+            create,
         )
-        .route(
-            "/bulk/v1/program/members/import/{batch}/{file}",
-            get(batch_file),
+        .get(
+            "/bulk/v1/program/members/import/{batchId}/status.json",
+            "Get import program member status",
+            status,
+        )
+        .get(
+            "/bulk/v1/program/members/import/{batchId}/failures.json",
+            "Get import program member failures",
+            failures,
+        )
+        .get(
+            "/bulk/v1/program/members/import/{batchId}/warnings.json",
+            "Get import program member warnings",
+            warnings,
         )
 }
 
@@ -67,22 +79,37 @@ async fn create(
     ))
 }
 
-/// `status.json`, `failures.json` or `warnings.json`.
-async fn batch_file(
+async fn status(
     _: Authorized,
     State(state): State<AppState>,
     request_id: RequestId,
-    Segment((batch, file)): Segment<(String, String)>,
+    Segment(batch): Segment,
 ) -> Result<Response, ApiError> {
     let job = find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?;
-    if file == "status.json" {
-        return Ok(with_batch(
-            success(&request_id, &[LeadStatus::of(&job)]),
-            job.id,
-        ));
-    }
+    Ok(with_batch(
+        success(&request_id, &[LeadStatus::of(&job)]),
+        job.id,
+    ))
+}
+
+async fn failures(
+    _: Authorized,
+    State(state): State<AppState>,
+    Segment(batch): Segment,
+) -> Result<Response, ApiError> {
     result_file(
-        &job,
-        ResultKind::from_segment(&file).ok_or(ApiError::ResourceNotFound)?,
+        &*find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?,
+        ResultKind::Failures,
+    )
+}
+
+async fn warnings(
+    _: Authorized,
+    State(state): State<AppState>,
+    Segment(batch): Segment,
+) -> Result<Response, ApiError> {
+    result_file(
+        &*find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?,
+        ResultKind::Warnings,
     )
 }

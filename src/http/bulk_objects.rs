@@ -1,10 +1,8 @@
 //! Bulk custom object import: `POST /bulk/v1/customobjects/{apiName}/import.json` and the
 //! batch's status, failures and warnings under the same object name.
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
 
@@ -12,6 +10,7 @@ use super::batch::{ObjectStatus, ResultKind, find, format_param, result_file};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, number_segment};
 use super::guard::with_batch;
+use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -19,12 +18,28 @@ use crate::import::objects::plan;
 use crate::jobs::{ImportKind, Job, JobStatus};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/bulk/v1/customobjects/{api}/import.json", post(create))
-        .route(
-            "/bulk/v1/customobjects/{api}/import/{batch}/{file}",
-            get(batch_file),
+pub fn routes() -> Api {
+    Api::new(Tag::BulkCustomObjects)
+        .post(
+            "/bulk/v1/customobjects/{apiName}/import.json",
+            "Import custom objects",
+            BodyKind::Upload,
+            create,
+        )
+        .get(
+            "/bulk/v1/customobjects/{apiName}/import/{batchId}/status.json",
+            "Get import custom object status",
+            status,
+        )
+        .get(
+            "/bulk/v1/customobjects/{apiName}/import/{batchId}/failures.json",
+            "Get import custom object failures",
+            failures,
+        )
+        .get(
+            "/bulk/v1/customobjects/{apiName}/import/{batchId}/warnings.json",
+            "Get import custom object warnings",
+            warnings,
         )
 }
 
@@ -83,20 +98,35 @@ fn object_batch(
     Ok(job)
 }
 
-/// `status.json`, `failures.json` or `warnings.json`.
-async fn batch_file(
+async fn status(
     _: Authorized,
     State(state): State<AppState>,
     request_id: RequestId,
-    Segment((api_name, batch, file)): Segment<(String, String, String)>,
+    Segment((api_name, batch)): Segment<(String, String)>,
 ) -> Result<Response, ApiError> {
     let job = object_batch(&state, &api_name, &batch)?;
-    if file == "status.json" {
-        let status = ObjectStatus::of(&job, &api_name, &state.clock);
-        return Ok(with_batch(success(&request_id, &[status]), job.id));
-    }
+    let status = ObjectStatus::of(&job, &api_name, &state.clock);
+    Ok(with_batch(success(&request_id, &[status]), job.id))
+}
+
+async fn failures(
+    _: Authorized,
+    State(state): State<AppState>,
+    Segment((api_name, batch)): Segment<(String, String)>,
+) -> Result<Response, ApiError> {
     result_file(
-        &job,
-        ResultKind::from_segment(&file).ok_or(ApiError::ResourceNotFound)?,
+        &*object_batch(&state, &api_name, &batch)?,
+        ResultKind::Failures,
+    )
+}
+
+async fn warnings(
+    _: Authorized,
+    State(state): State<AppState>,
+    Segment((api_name, batch)): Segment<(String, String)>,
+) -> Result<Response, ApiError> {
+    result_file(
+        &*object_batch(&state, &api_name, &batch)?,
+        ResultKind::Warnings,
     )
 }

@@ -1,15 +1,14 @@
 //! `GET`/`POST /identity/oauth/token`: parameters in the query or a form body.
 
-use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::json;
 
 use super::envelope::json_response;
 use super::extract::Params;
+use super::registry::{Api, BodyKind, Tag};
 use crate::auth::IdentityError;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,8 +16,19 @@ use crate::state::AppState;
 /// Marketo's limit on an ordinary request body.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/identity/oauth/token", get(token).post(token))
+pub fn routes() -> Api {
+    Api::new(Tag::Identity)
+        .get(
+            "/identity/oauth/token",
+            "Get an access token (parameters in the query)",
+            token,
+        )
+        .post(
+            "/identity/oauth/token",
+            "Get an access token (parameters in the query or a form)",
+            BodyKind::Form,
+            token,
+        )
 }
 
 async fn token(State(state): State<AppState>, request: Request) -> Response {

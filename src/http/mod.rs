@@ -12,7 +12,9 @@ pub mod fallback;
 pub mod guard;
 pub mod identity;
 pub mod normalize;
+pub mod openapi;
 pub mod paging;
+pub mod registry;
 pub mod rest_leads;
 pub mod rest_objects;
 pub mod rest_programs;
@@ -24,11 +26,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use registry::Api;
 
-/// Every route the mock serves, with its fallbacks and layers.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(identity::routes())
+/// Every route the mock serves, with its documentation.
+pub fn api() -> Api {
+    identity::routes()
         .merge(bulk_leads::routes())
         .merge(bulk_objects::routes())
         .merge(bulk_members::routes())
@@ -36,6 +38,12 @@ pub fn router(state: AppState) -> Router {
         .merge(rest_objects::routes())
         .merge(rest_programs::routes())
         .merge(control::routes())
+}
+
+/// The router: every route, its fallbacks, and the layers that make answers Marketo-shaped.
+pub fn router(state: AppState) -> Router {
+    api()
+        .into_router()
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // Outermost last: the journal sees the rendered envelope; faults and limits answer

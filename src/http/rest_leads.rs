@@ -1,30 +1,47 @@
 //! Lead read-back: query by field, one lead, describe, partitions and static list members.
 
-use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{Authorized, Params, Segment, json_segment_id, number_segment};
 use super::paging::{MAX_BATCH_SIZE, Page};
+use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::import::leads::is_lookup_field;
 use crate::schema::{FieldId, Schema};
 use crate::state::AppState;
 use crate::store::leads::{Lead, LeadDb, LeadId, virtual_fields};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/rest/v1/leads.json", get(query).post(query_by_post))
-        .route("/rest/v1/lead/{lead}", get(one))
-        .route("/rest/v1/leads/describe.json", get(describe))
-        .route("/rest/v1/leads/describe2.json", get(describe2))
-        .route("/rest/v1/leads/partitions.json", get(partitions))
-        .route("/rest/v1/lists/{list}/leads.json", get(list_members))
+pub fn routes() -> Api {
+    Api::new(Tag::Leads)
+        .get("/rest/v1/leads.json", "Get leads by filter type", query)
+        .post(
+            "/rest/v1/leads.json",
+            "Get leads by filter type (_method=GET with a form body)",
+            BodyKind::Form,
+            query_by_post,
+        )
+        .get("/rest/v1/lead/{leadId}.json", "Get lead by id", one)
+        .get("/rest/v1/leads/describe.json", "Describe lead", describe)
+        .get(
+            "/rest/v1/leads/describe2.json",
+            "Describe lead (v2)",
+            describe2,
+        )
+        .get(
+            "/rest/v1/leads/partitions.json",
+            "Get lead partitions",
+            partitions,
+        )
+        .get(
+            "/rest/v1/lists/{listId}/leads.json",
+            "Get leads by list id",
+            list_members,
+        )
 }
 
 /// The fields a lead record has when the caller names none, in Marketo's order.

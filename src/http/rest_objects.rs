@@ -1,28 +1,38 @@
 //! Custom object read-back: list, describe and query by a searchable field.
 
-use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::Response;
-use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{Authorized, Params, Segment};
 use super::paging::{MAX_BATCH_SIZE, Page};
+use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::objects::{ObjectRecord, ObjectType, dedupe_key};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/rest/v1/customobjects.json", get(list))
-        .route("/rest/v1/customobjects/{api}/describe.json", get(describe))
-        .route(
-            "/rest/v1/customobjects/{api}",
-            get(query).post(query_by_post),
+pub fn routes() -> Api {
+    Api::new(Tag::CustomObjects)
+        .get("/rest/v1/customobjects.json", "List custom objects", list)
+        .get(
+            "/rest/v1/customobjects/{apiName}/describe.json",
+            "Describe custom object",
+            describe,
+        )
+        .get(
+            "/rest/v1/customobjects/{apiName}.json",
+            "Get custom objects by filter type",
+            query,
+        )
+        .post(
+            "/rest/v1/customobjects/{apiName}.json",
+            "Get custom objects (_method=GET with a JSON or form body, for compound keys)",
+            BodyKind::Json,
+            query_by_post,
         )
 }
 

@@ -1,25 +1,40 @@
 //! Program member read-back: members of a program, the member describe, and leads by program.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{Authorized, Segment, json_segment_id, number_segment};
 use super::paging::{MAX_BATCH_SIZE, Page};
+use super::registry::{Api, Tag};
 use super::rest_leads::{columns, render};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::programs::{Membership, ProgramDb, ProgramDef};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/rest/v1/programs/{program}/members.json", get(members))
-        .route("/rest/v1/programs/members/describe.json", get(describe))
-        .route("/rest/v1/program/members/describe.json", get(describe))
-        .route("/rest/v1/leads/programs/{program}", get(leads_by_program))
+pub fn routes() -> Api {
+    Api::new(Tag::ProgramMembers)
+        .get(
+            "/rest/v1/programs/{programId}/members.json",
+            "Get program members",
+            members,
+        )
+        .get(
+            "/rest/v1/programs/members/describe.json",
+            "Describe program member",
+            describe,
+        )
+        .get(
+            "/rest/v1/program/members/describe.json",
+            "Describe program member (alternate path)",
+            describe,
+        )
+        .get(
+            "/rest/v1/leads/programs/{programId}.json",
+            "Get leads by program id",
+            leads_by_program,
+        )
 }
 
 /// A member record's fields when the caller names none, as Marketo's docs list them.

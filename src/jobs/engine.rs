@@ -74,6 +74,9 @@ struct Inner {
     wake: Notify,
     faults: Arc<Faults>,
     tracker: TaskTracker,
+    /// Stops the dispatcher: no job starts after it.
+    stop_dispatch: CancellationToken,
+    /// Cancels running jobs.
     cancel: CancellationToken,
 }
 
@@ -105,6 +108,7 @@ impl Engine {
                 wake: Notify::new(),
                 faults,
                 tracker: TaskTracker::new(),
+                stop_dispatch: CancellationToken::new(),
                 cancel: CancellationToken::new(),
             }),
         };
@@ -263,7 +267,7 @@ impl Engine {
             tokio::select! {
                 _ = self.inner.wake.notified() => {}
                 _ = until_ready => {}
-                _ = self.inner.cancel.cancelled() => return,
+                _ = self.inner.stop_dispatch.cancelled() => return,
             }
         }
     }
@@ -372,27 +376,42 @@ impl Engine {
         ok
     }
 
-    /// Stops the dispatcher and every running job, waiting at most `deadline` for them.
-    /// Returns the ids of jobs that had not ended.
+    /// Stops starting jobs, gives running ones `deadline` to finish, then cancels them.
+    /// Returns the ids of jobs that did not complete: queued ones and cancelled ones.
     pub async fn shutdown(&self, deadline: Duration) -> Vec<BatchId> {
-        let unfinished: Vec<BatchId> = self
-            .jobs()
-            .iter()
-            .filter(|job| !job.snapshot().status.is_terminal())
-            .map(|job| job.id)
-            .collect();
-        self.inner.cancel.cancel();
+        self.inner.stop_dispatch.cancel();
+        let now = self.inner.clock.now();
+        for job in self.jobs() {
+            if job.snapshot().status == JobStatus::Queued {
+                let _ = job.apply(JobEvent::Fail(NEVER_STARTED.to_owned()), now);
+            }
+        }
         self.inner.tracker.close();
         if tokio::time::timeout(deadline, self.inner.tracker.wait())
             .await
             .is_err()
         {
-            tracing::warn!("jobs did not stop within the shutdown deadline");
+            tracing::warn!(
+                ?deadline,
+                "running imports did not finish in time; cancelling them"
+            );
+            self.inner.cancel.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(5), self.inner.tracker.wait()).await;
         }
-        unfinished
+        self.jobs()
+            .iter()
+            .filter(|job| {
+                matches!(
+                    job.snapshot().message.as_deref(),
+                    Some(CANCELLED | NEVER_STARTED)
+                )
+            })
+            .map(|job| job.id)
+            .collect()
     }
 }
 
+const NEVER_STARTED: &str = "Import failed: the server shut down before the import started";
 const CANCELLED: &str = "Import failed: the server shut down before the import finished";
 
 #[cfg(test)]
@@ -586,5 +605,40 @@ mod tests {
         let (a, b) = (submit(&engine, 1), submit(&engine, 1));
         wait_for(&b, JobStatus::Importing).await;
         assert_eq!(a.snapshot().status, JobStatus::Importing);
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_running_jobs_finish_within_the_deadline() {
+        let clock = Clock::new(ClockMode::Real);
+        let engine = engine(
+            &clock,
+            Timing {
+                queue_delay_ms: 0,
+                rows_per_second: 0,
+            },
+        );
+        let job = submit(&engine, 100);
+        wait_for(&job, JobStatus::Importing).await;
+        let dropped = engine.shutdown(Duration::from_secs(10)).await;
+        assert_eq!(job.snapshot().status, JobStatus::Complete);
+        assert!(dropped.is_empty());
+    }
+
+    #[tokio::test]
+    async fn shutdown_cancels_what_outlives_the_deadline_and_names_it() {
+        let clock = Clock::new(ClockMode::Frozen);
+        let engine = engine(
+            &clock,
+            Timing {
+                queue_delay_ms: 0,
+                rows_per_second: 1,
+            },
+        );
+        let (running, other, queued) = (submit(&engine, 5), submit(&engine, 5), submit(&engine, 5));
+        wait_for(&other, JobStatus::Importing).await;
+        let dropped = engine.shutdown(Duration::from_millis(10)).await;
+        assert_eq!(dropped, [running.id, other.id, queued.id]);
+        assert_eq!(running.snapshot().message.as_deref(), Some(CANCELLED));
+        assert_eq!(queued.snapshot().message.as_deref(), Some(NEVER_STARTED));
     }
 }

@@ -7,6 +7,8 @@ mod identity;
 mod import_errors;
 mod leads_import;
 mod leads_readback;
+mod openapi;
+mod process;
 mod program_members;
 mod queue;
 mod routing;

@@ -8,41 +8,96 @@ mod faults;
 mod jobs;
 mod time;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::registry::{Api, BodyKind, Tag};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/_mock/health", get(health))
-        .route("/_mock/ready", get(ready))
-        .route("/_mock/clock", get(time::clock).put(time::set_clock))
-        .route("/_mock/clock/advance", post(time::advance_clock))
-        .route("/_mock/timing", get(time::timing).put(time::set_timing))
-        .route("/_mock/jobs", get(jobs::jobs))
-        .route("/_mock/jobs/{batch}", get(jobs::job))
-        .route("/_mock/jobs/{batch}/wait", get(jobs::wait_for_job))
-        .route(
+pub fn routes() -> Api {
+    Api::new(Tag::Control)
+        .get("/_mock/health", "Liveness", health)
+        .get("/_mock/ready", "Readiness", ready)
+        .get("/_mock/openapi.json", "This document", openapi)
+        .get("/_mock/clock", "The clock's mode and time", time::clock)
+        .put(
+            "/_mock/clock",
+            "Switch the clock between real and frozen",
+            time::set_clock,
+        )
+        .post(
+            "/_mock/clock/advance",
+            "Move the clock forward",
+            BodyKind::Json,
+            time::advance_clock,
+        )
+        .get("/_mock/timing", "Job timing", time::timing)
+        .put(
+            "/_mock/timing",
+            "Set job timing or a preset",
+            time::set_timing,
+        )
+        .get("/_mock/jobs", "Every job", jobs::jobs)
+        .get("/_mock/jobs/{batchId}", "One job", jobs::job)
+        .get(
+            "/_mock/jobs/{batchId}/wait",
+            "Wait for a job to reach a status",
+            jobs::wait_for_job,
+        )
+        .get("/_mock/faults", "Active fault rules", faults::list)
+        .post(
             "/_mock/faults",
-            get(faults::list).post(faults::add).delete(faults::clear),
+            "Add a fault rule",
+            BodyKind::Json,
+            faults::add,
         )
-        .route("/_mock/faults/{id}", axum::routing::delete(faults::remove))
-        .route("/_mock/limits", get(faults::limits).put(faults::set_limits))
-        .route("/_mock/tokens/expire", post(faults::expire_tokens))
-        .route(
+        .delete("/_mock/faults", "Remove every fault rule", faults::clear)
+        .delete("/_mock/faults/{id}", "Remove a fault rule", faults::remove)
+        .get(
+            "/_mock/limits",
+            "API call limits and their usage",
+            faults::limits,
+        )
+        .put("/_mock/limits", "Set API call limits", faults::set_limits)
+        .post(
+            "/_mock/tokens/expire",
+            "Expire every issued token",
+            BodyKind::None,
+            faults::expire_tokens,
+        )
+        .get("/_mock/requests", "The request journal", data::requests)
+        .delete(
             "/_mock/requests",
-            get(data::requests).delete(data::clear_requests),
+            "Clear the request journal",
+            data::clear_requests,
         )
-        .route("/_mock/reset", post(data::reset))
-        .route("/_mock/seed", post(data::seed))
-        .route("/_mock/export", get(data::export))
+        .post(
+            "/_mock/reset",
+            "Forget everything and reload the fixtures",
+            BodyKind::None,
+            data::reset,
+        )
+        .post(
+            "/_mock/seed",
+            "Upsert records as an import would",
+            BodyKind::Json,
+            data::seed,
+        )
+        .get("/_mock/export", "The whole state", data::export)
+}
+
+/// The OpenAPI document of every route, built once from the route table.
+async fn openapi() -> axum::Json<Value> {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    axum::Json(
+        DOCUMENT
+            .get_or_init(|| crate::http::openapi::document(crate::http::api().docs()))
+            .clone(),
+    )
 }
 
 /// A control-plane failure.

@@ -1,0 +1,180 @@
+//! The route table: every route is added here with its documentation, so the router and the
+//! OpenAPI document come from one list and cannot drift apart.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{MethodRouter, delete, get, post, put};
+
+use crate::state::AppState;
+
+/// The groups the OpenAPI document tags routes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    Identity,
+    BulkLeads,
+    BulkCustomObjects,
+    BulkProgramMembers,
+    Leads,
+    CustomObjects,
+    ProgramMembers,
+    Control,
+}
+
+impl Tag {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tag::Identity => "Identity",
+            Tag::BulkLeads => "Bulk Import Leads",
+            Tag::BulkCustomObjects => "Bulk Import Custom Objects",
+            Tag::BulkProgramMembers => "Bulk Import Program Members",
+            Tag::Leads => "Leads",
+            Tag::CustomObjects => "Custom Objects",
+            Tag::ProgramMembers => "Program Members",
+            Tag::Control => "Mock control plane",
+        }
+    }
+
+    /// Emulated routes need an access token; the control plane never does.
+    pub fn needs_token(self) -> bool {
+        !matches!(self, Tag::Identity | Tag::Control)
+    }
+}
+
+/// What a route takes as its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    None,
+    /// `multipart/form-data` with a `file` part.
+    Upload,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    Json,
+}
+
+/// One documented operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDoc {
+    pub method: &'static str,
+    /// The path as Marketo documents it, e.g. `/bulk/v1/leads/batch/{batchId}.json`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub tag: Tag,
+    pub body: BodyKind,
+}
+
+/// A router under construction together with its documentation.
+pub struct Api {
+    tag: Tag,
+    router: Router<AppState>,
+    docs: Vec<RouteDoc>,
+}
+
+/// The axum pattern for a documented path: a segment `{id}.json` becomes a capture of the
+/// whole segment, since axum cannot route a capture followed by a suffix.
+pub fn axum_pattern(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_suffix(".json") {
+            Some(capture) if capture.starts_with('{') && capture.ends_with('}') => capture,
+            _ => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl Api {
+    pub fn new(tag: Tag) -> Api {
+        Api {
+            tag,
+            router: Router::new(),
+            docs: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        summary: &'static str,
+        body: BodyKind,
+        route: MethodRouter<AppState>,
+    ) -> Api {
+        self.router = self.router.route(&axum_pattern(path), route);
+        self.docs.push(RouteDoc {
+            method,
+            path,
+            summary,
+            tag: self.tag,
+            body,
+        });
+        self
+    }
+
+    pub fn get<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        summary: &'static str,
+        handler: H,
+    ) -> Api {
+        self.add("GET", path, summary, BodyKind::None, get(handler))
+    }
+
+    pub fn post<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        summary: &'static str,
+        body: BodyKind,
+        handler: H,
+    ) -> Api {
+        self.add("POST", path, summary, body, post(handler))
+    }
+
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        summary: &'static str,
+        handler: H,
+    ) -> Api {
+        self.add("PUT", path, summary, BodyKind::Json, put(handler))
+    }
+
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        summary: &'static str,
+        handler: H,
+    ) -> Api {
+        self.add("DELETE", path, summary, BodyKind::None, delete(handler))
+    }
+
+    pub fn merge(mut self, other: Api) -> Api {
+        self.router = self.router.merge(other.router);
+        self.docs.extend(other.docs);
+        self
+    }
+
+    pub fn docs(&self) -> &[RouteDoc] {
+        &self.docs
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capture_with_a_json_suffix_becomes_a_whole_segment_capture() {
+        assert_eq!(
+            axum_pattern("/bulk/v1/leads/batch/{batchId}.json"),
+            "/bulk/v1/leads/batch/{batchId}"
+        );
+        assert_eq!(
+            axum_pattern("/rest/v1/lists/{listId}/leads.json"),
+            "/rest/v1/lists/{listId}/leads.json"
+        );
+        assert_eq!(axum_pattern("/bulk/v1/leads.json"), "/bulk/v1/leads.json");
+    }
+}
