@@ -5,15 +5,12 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::ServiceExt;
-use axum::extract::Request;
 use tokio::net::TcpListener;
-use tower::Layer;
-use tower::util::MapRequestLayer;
 
 use crate::config::Config;
 use crate::fixtures::{FixtureError, Fixtures};
 use crate::http;
+use crate::server::{self, ConnectionLimits};
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +24,16 @@ pub enum StartError {
     },
 }
 
+/// Request line plus headers: Marketo's URI limit is 8 KB, headers get the rest.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// A bound, not yet serving, application.
 pub struct App {
     listener: TcpListener,
     addr: SocketAddr,
     state: AppState,
     shutdown_timeout: Duration,
+    connection_limits: ConnectionLimits,
 }
 
 impl App {
@@ -52,6 +53,10 @@ impl App {
             addr,
             state,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+            connection_limits: ConnectionLimits {
+                header_timeout: Duration::from_secs(config.header_timeout_secs),
+                max_head_bytes: MAX_HEAD_BYTES,
+            },
         })
     }
 
@@ -70,15 +75,8 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = http::router(self.state.clone());
-        // Dot segments are resolved before routing, so the rewrite wraps the whole router.
-        let service = MapRequestLayer::new(http::normalize::normalize_request).layer(router);
         tracing::info!("listening on http://{}", self.addr);
-        axum::serve(
-            self.listener,
-            ServiceExt::<Request>::into_make_service(service),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        server::serve(self.listener, router, self.connection_limits, shutdown).await?;
         let dropped = self.state.engine.shutdown(self.shutdown_timeout).await;
         if dropped.is_empty() {
             tracing::info!("stopped");

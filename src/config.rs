@@ -103,6 +103,23 @@ pub struct Config {
     #[arg(long, env = "MARKETO_MOCK_DAILY_QUOTA")]
     pub daily_quota: Option<u32>,
 
+    /// Seconds a client has to send its request headers before it is disconnected.
+    #[arg(long, env = "MARKETO_MOCK_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may stall between two chunks before the call fails with 604.
+    #[arg(long, env = "MARKETO_MOCK_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+
+    /// Protects the control plane (all of `/_mock/` but health): callers must send
+    /// `Authorization: Bearer <token>` or `X-Admin-Token: <token>`.
+    #[arg(long, env = "MARKETO_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Turns the control plane off (all of `/_mock/` but health answers 404).
+    #[arg(long, env = "MARKETO_MOCK_NO_CONTROL_PLANE")]
+    pub no_control_plane: bool,
+
     /// Log line format; the level comes from RUST_LOG.
     #[arg(long, env = "MARKETO_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

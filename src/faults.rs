@@ -17,6 +17,8 @@ pub enum RequestEffect {
     HttpStatus(u16),
     /// Wait this long (real time), then serve normally.
     LatencyMs(u64),
+    /// Panic inside the request, to exercise the 611 path.
+    Panic(bool),
 }
 
 /// Which job types a job rule applies to.
@@ -45,7 +47,19 @@ impl JobType {
 pub struct JobFault {
     #[serde(rename = "type", default = "any")]
     pub job_type: JobType,
-    pub fail_with: String,
+    /// End the job `Failed` with this message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_with: Option<String>,
+    /// Panic inside the job's processing instead, to exercise that path.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub panic: bool,
+}
+
+/// What a job rule does to the job it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobFaultAction {
+    Fail(String),
+    Panic,
 }
 
 fn any() -> JobType {
@@ -92,6 +106,7 @@ pub struct RuleSpec {
     code: Option<String>,
     http_status: Option<u16>,
     latency_ms: Option<u64>,
+    panic: Option<bool>,
     job: Option<JobFault>,
     row: Option<RowFault>,
     times: Option<u64>,
@@ -129,28 +144,32 @@ impl RuleSpec {
             self.code.is_some(),
             self.http_status.is_some(),
             self.latency_ms.is_some(),
+            self.panic.is_some(),
         ];
         let effect_count = effects.iter().filter(|e| **e).count();
         let target = match (self.path, self.job, self.row) {
             (Some(path), None, None) => {
-                let effect = match (self.code, self.http_status, self.latency_ms) {
-                    (Some(code), None, None) => {
-                        if crate::error::known_code(&code).is_none() {
-                            return Err(InvalidRule(format!(
-                                "no Marketo message is known for code '{code}'"
-                            )));
-                        }
-                        RequestEffect::Code(code)
+                if effect_count != 1 {
+                    return Err(InvalidRule(
+                        "a request rule needs exactly one of \"code\", \"httpStatus\", \"latencyMs\" or \"panic\"".into(),
+                    ));
+                }
+                let effect = if let Some(code) = self.code {
+                    if crate::error::known_code(&code).is_none() {
+                        return Err(InvalidRule(format!(
+                            "no Marketo message is known for code '{code}'"
+                        )));
                     }
-                    (None, Some(status), None) if (100..600).contains(&status) => {
-                        RequestEffect::HttpStatus(status)
+                    RequestEffect::Code(code)
+                } else if let Some(status) = self.http_status {
+                    if !(100..600).contains(&status) {
+                        return Err(InvalidRule("\"httpStatus\" must be from 100 to 599".into()));
                     }
-                    (None, None, Some(ms)) => RequestEffect::LatencyMs(ms),
-                    _ => {
-                        return Err(InvalidRule(
-                            "a request rule needs exactly one of \"code\", \"httpStatus\" (100-599) or \"latencyMs\"".into(),
-                        ));
-                    }
+                    RequestEffect::HttpStatus(status)
+                } else if let Some(ms) = self.latency_ms {
+                    RequestEffect::LatencyMs(ms)
+                } else {
+                    RequestEffect::Panic(true)
                 };
                 Target::Request {
                     method: self.method.map(|m| m.to_ascii_uppercase()),
@@ -159,6 +178,11 @@ impl RuleSpec {
                 }
             }
             (None, Some(job), None) if effect_count == 0 && self.method.is_none() => {
+                if job.fail_with.is_some() == job.panic {
+                    return Err(InvalidRule(
+                        "a job rule needs exactly one of \"failWith\" or \"panic\"".into(),
+                    ));
+                }
                 Target::Job { job }
             }
             (None, None, Some(row)) if effect_count == 0 && self.method.is_none() => {
@@ -248,6 +272,9 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
+/// Active rules kept at most, so the set stays bounded.
+pub const MAX_RULES: usize = 1000;
+
 /// The set of active rules.
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -261,6 +288,11 @@ impl Faults {
 
     pub fn add(&self, spec: RuleSpec) -> Result<Rule, InvalidRule> {
         let mut state = self.lock();
+        if state.1.len() >= MAX_RULES {
+            return Err(InvalidRule(format!(
+                "at most {MAX_RULES} fault rules may be active"
+            )));
+        }
         let rule = spec.into_rule(state.0 + 1)?;
         state.0 += 1;
         state.1.push(rule.clone());
@@ -314,10 +346,13 @@ impl Faults {
         })
     }
 
-    /// The message a starting job must fail with, if a job rule takes it.
-    pub fn for_job(&self, kind: ImportKind) -> Option<String> {
+    /// What a starting job must suffer, if a job rule takes it.
+    pub fn for_job(&self, kind: ImportKind) -> Option<JobFaultAction> {
         self.first_firing(|rule| match &rule.target {
-            Target::Job { job } if job.job_type.matches(kind) => Some(job.fail_with.clone()),
+            Target::Job { job } if job.job_type.matches(kind) => Some(match &job.fail_with {
+                Some(message) => JobFaultAction::Fail(message.clone()),
+                None => JobFaultAction::Panic,
+            }),
             _ => None,
         })
     }
@@ -434,8 +469,8 @@ mod tests {
         faults.add(spec(serde_json::json!({"job": {"type": "customObjects", "failWith": "boom"}, "times": 1}))).unwrap();
         assert_eq!(faults.for_job(ImportKind::Leads), None);
         assert_eq!(
-            faults.for_job(ImportKind::CustomObjects).as_deref(),
-            Some("boom")
+            faults.for_job(ImportKind::CustomObjects),
+            Some(JobFaultAction::Fail("boom".into()))
         );
         assert_eq!(faults.for_job(ImportKind::CustomObjects), None);
         faults
@@ -459,6 +494,8 @@ mod tests {
             serde_json::json!({"path": "/x", "code": "999"}),
             serde_json::json!({"path": "/x", "code": "606", "percent": 150}),
             serde_json::json!({"job": {"failWith": "x"}, "code": "606"}),
+            serde_json::json!({"job": {"failWith": "x", "panic": true}}),
+            serde_json::json!({"job": {"type": "leads"}}),
             serde_json::json!({"path": "/x", "code": "606", "times": 0}),
         ] {
             assert!(faults.add(spec(bad.clone())).is_err(), "{bad}");

@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: flags and their `MARKETO_MOCK_` environment twins.
 //! - [`app`]: builds the application, binds its port, serves until stopped.
+//! - [`server`]: the HTTP/1.1 connection loop, with header deadlines and graceful shutdown.
 //! - [`http`]: the routes (identity, bulk imports, read-back, control plane) and the layers
 //!   that make every answer Marketo-shaped.
 //! - [`error`]: the one table of Marketo codes and messages.
@@ -29,6 +30,7 @@ pub mod journal;
 pub mod limits;
 pub mod schema;
 pub mod seed;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;

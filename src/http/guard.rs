@@ -13,6 +13,9 @@ use crate::faults::RequestEffect;
 use crate::journal::Entry;
 use crate::state::AppState;
 
+/// Marketo's limit on a request URI; past it the proxy answers 414.
+const MAX_URI_BYTES: usize = 8 * 1024;
+
 /// Put on a response that concerns a batch, so the journal can name it.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchRef(pub u32);
@@ -23,8 +26,16 @@ pub fn with_batch(mut response: Response, batch: u32) -> Response {
     response
 }
 
+/// The control plane, and `/` which only redirects to its dashboard: never journaled, never
+/// faulted or limited.
 fn is_control(path: &str) -> bool {
-    path == "/_mock" || path.starts_with("/_mock/")
+    path == "/" || path == "/_mock" || path.starts_with("/_mock/")
+}
+
+/// Control routes served without the admin token: health (for `HEALTHCHECK`) and the
+/// dashboard's page and files (the page itself sends the token on its calls).
+fn is_open_control(path: &str) -> bool {
+    path == "/" || path == "/_mock/health" || path == "/_mock/ui" || path.starts_with("/_mock/ui/")
 }
 
 /// Records every emulated call, after the envelope is rendered so its code is known.
@@ -62,6 +73,14 @@ pub async fn faults_and_limits(
     if is_control(path) {
         return next.run(request).await;
     }
+    if request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len())
+        > MAX_URI_BYTES
+    {
+        return proxy_error(414);
+    }
     let _permit = if path.starts_with("/identity/") {
         None
     } else {
@@ -80,12 +99,50 @@ pub async fn faults_and_limits(
             .into_response()
         }
         Some(RequestEffect::HttpStatus(status)) => proxy_error(status),
+        Some(RequestEffect::Panic(_)) => panic!("injected panic in a request"),
         Some(RequestEffect::LatencyMs(ms)) => {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             next.run(request).await
         }
         None => next.run(request).await,
     }
+}
+
+/// Guards the control plane: off entirely (but for health) with `--no-control-plane`, or
+/// behind `--admin-token`, given as `Authorization: Bearer <token>` or `X-Admin-Token`.
+pub async fn control_plane(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let config = &state.settings.config;
+    if !is_control(path) || path == "/_mock/health" {
+        return next.run(request).await;
+    }
+    if config.no_control_plane {
+        return control_error(StatusCode::NOT_FOUND, "the control plane is turned off");
+    }
+    if let Some(expected) = config
+        .admin_token
+        .as_ref()
+        .filter(|_| !is_open_control(path))
+    {
+        let headers = request.headers();
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let named = headers.get("x-admin-token").and_then(|v| v.to_str().ok());
+        if bearer.or(named) != Some(expected.as_str()) {
+            return control_error(StatusCode::UNAUTHORIZED, "this route needs the admin token");
+        }
+    }
+    next.run(request).await
+}
+
+fn control_error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 /// An error page as the proxy in front of Marketo serves it: HTML, no envelope.

@@ -22,7 +22,10 @@ pub mod upload;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
+use std::time::Duration;
+
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -55,5 +58,10 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(from_fn_with_state(state.clone(), envelope::render_errors))
         .layer(from_fn_with_state(state.clone(), guard::journal))
+        .layer(from_fn_with_state(state.clone(), guard::control_plane))
+        // A body that stalls between chunks ends the call (604) instead of holding it open.
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            state.settings.config.body_timeout_secs,
+        )))
         .with_state(state)
 }

@@ -1,6 +1,7 @@
 //! The multipart upload of an import: the `file` part streamed under a hard byte limit, the
 //! other parts read as parameters, and the token taken from the header, query or form.
 
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header;
 use bytes::{Bytes, BytesMut};
@@ -43,51 +44,7 @@ impl Upload {
             Err(_) if early_token.is_none() => return Err(ApiError::EmptyToken),
             Err(_) => return Err(ApiError::InvalidContentType),
         };
-        let limit = state.settings.max_file_bytes;
-        let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
-        let mut file: Option<Bytes> = None;
-        let mut form = Params::default();
-        while let Some(mut field) = multipart
-            .next_field()
-            .await
-            .map_err(|_| ApiError::InvalidMultipart)?
-        {
-            let name = field.name().unwrap_or_default().to_owned();
-            if name == "file" {
-                if file.is_some() {
-                    return Err(ApiError::InvalidMultipart);
-                }
-                let mut buffer = BytesMut::new();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| ApiError::InvalidMultipart)?
-                {
-                    if buffer.len() + chunk.len() > limit {
-                        drop(field);
-                        drain(&mut multipart).await;
-                        return Err(ApiError::FileTooLarge { limit });
-                    }
-                    buffer.extend_from_slice(&chunk);
-                }
-                file = Some(buffer.freeze());
-            } else {
-                let mut buffer = BytesMut::new();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| ApiError::InvalidMultipart)?
-                {
-                    if buffer.len() + chunk.len() > MAX_FIELD_BYTES {
-                        return Err(ApiError::InvalidMultipart);
-                    }
-                    buffer.extend_from_slice(&chunk);
-                }
-                let value =
-                    String::from_utf8(buffer.to_vec()).map_err(|_| ApiError::InvalidMultipart)?;
-                form.push(name, value);
-            }
-        }
+        let (file, form) = read_form(body, boundary, state.settings.max_file_bytes).await?;
         if early_token.is_none() {
             state.tokens.check(form.get("access_token"))?;
         }
@@ -95,6 +52,48 @@ impl Upload {
         params.extend(form);
         Ok(Upload { file, params })
     }
+}
+
+/// Reads a multipart body: the `file` part under `limit` bytes (never buffered past it),
+/// every other part as a text parameter.
+pub async fn read_form(
+    body: Body,
+    boundary: String,
+    limit: usize,
+) -> Result<(Option<Bytes>, Params), ApiError> {
+    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
+    let mut file: Option<Bytes> = None;
+    let mut form = Params::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if file.is_some() {
+                return Err(ApiError::InvalidMultipart);
+            }
+            let mut buffer = BytesMut::new();
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                if buffer.len() + chunk.len() > limit {
+                    drop(field);
+                    drain(&mut multipart).await;
+                    return Err(ApiError::FileTooLarge { limit });
+                }
+                buffer.extend_from_slice(&chunk);
+            }
+            file = Some(buffer.freeze());
+        } else {
+            let mut buffer = BytesMut::new();
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                if buffer.len() + chunk.len() > MAX_FIELD_BYTES {
+                    return Err(ApiError::InvalidMultipart);
+                }
+                buffer.extend_from_slice(&chunk);
+            }
+            let value =
+                String::from_utf8(buffer.to_vec()).map_err(|_| ApiError::InvalidMultipart)?;
+            form.push(name, value);
+        }
+    }
+    Ok((file, form))
 }
 
 /// Reads and discards what is left of the body, up to a bound.
@@ -107,5 +106,17 @@ async fn drain(multipart: &mut multer::Multipart<'_>) {
                 return;
             }
         }
+    }
+}
+
+/// A body that stopped arriving (the body timeout) is Marketo's 604; anything else is a
+/// multipart body that does not parse.
+fn multipart_error(error: multer::Error) -> ApiError {
+    match error {
+        multer::Error::StreamReadFailed(_) => ApiError::Coded {
+            code: "604",
+            message: "Request time-out".into(),
+        },
+        _ => ApiError::InvalidMultipart,
     }
 }

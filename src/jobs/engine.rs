@@ -16,7 +16,7 @@ use tracing::Instrument;
 use super::model::{BatchId, ImportKind, ImportWork, Job};
 use super::status::{JobEvent, JobStatus};
 use crate::clock::{Clock, Timestamp};
-use crate::faults::Faults;
+use crate::faults::{Faults, JobFaultAction};
 
 /// Marketo's queue limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,10 @@ struct Inner {
 pub struct Engine {
     inner: Arc<Inner>,
 }
+
+/// Finished jobs kept at most, result files included, so the table stays bounded however
+/// many imports a long-lived mock sees within the retention period.
+pub const MAX_RETAINED_JOBS: usize = 10_000;
 
 /// The first batch id handed out; Marketo's ids are four-digit numbers in its examples.
 pub const FIRST_BATCH_ID: BatchId = 1001;
@@ -200,11 +204,26 @@ impl Engine {
     }
 
     /// Drops finished jobs past retention, so the job table stays bounded.
+    /// Past retention, or past [`MAX_RETAINED_JOBS`] (oldest finished first), a job goes.
     fn forget_expired(&self, now: Timestamp) {
         let retention = self.inner.limits.retention;
         self.inner.jobs.retain(|_, job| {
             now < job.created_at.plus(retention) || !job.snapshot().status.is_terminal()
         });
+        let excess = self.inner.jobs.len().saturating_sub(MAX_RETAINED_JOBS);
+        if excess > 0 {
+            let mut finished: Vec<BatchId> = self
+                .inner
+                .jobs
+                .iter()
+                .filter(|entry| entry.value().snapshot().status.is_terminal())
+                .map(|entry| *entry.key())
+                .collect();
+            finished.sort_unstable();
+            for id in finished.into_iter().take(excess) {
+                self.inner.jobs.remove(&id);
+            }
+        }
     }
 
     /// Starts queued jobs in order while slots are free. Returns when the head of the queue
@@ -274,8 +293,9 @@ impl Engine {
 
     async fn run(&self, job: Arc<Job>) {
         let outcome = match self.inner.faults.for_job(job.kind) {
-            Some(message) => Err(message),
-            None => self.process(&job).await,
+            Some(JobFaultAction::Fail(message)) => Err(message),
+            Some(JobFaultAction::Panic) => self.process(&job, true).await,
+            None => self.process(&job, false).await,
         };
         let now = self.inner.clock.now();
         let event = match outcome {
@@ -317,7 +337,8 @@ impl Engine {
     }
 
     /// Runs the job's work step by step, paced by the clock when a rate is set.
-    async fn process(&self, job: &Job) -> Result<(), String> {
+    /// `inject_panic` makes the first step panic on its blocking thread, as a bug would.
+    async fn process(&self, job: &Job, inject_panic: bool) -> Result<(), String> {
         let Some(mut work) = job.take_work() else {
             return Err("Import failed: the job has no data".to_owned());
         };
@@ -346,6 +367,7 @@ impl Engine {
             }
             let now = clock.now();
             let result = tokio::task::spawn_blocking(move || {
+                assert!(!inject_panic, "injected panic in an import step");
                 let step = work.step(step_rows, now);
                 (work, step)
             })

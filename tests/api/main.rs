@@ -11,4 +11,5 @@ mod openapi;
 mod process;
 mod program_members;
 mod queue;
+mod robustness;
 mod routing;
