@@ -58,7 +58,7 @@ const DEFAULT_FIELDS: &[&str] = &[
 const MAX_MATCHES: usize = 1000;
 
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Column {
+pub enum Column {
     Id,
     CreatedAt,
     UpdatedAt,
@@ -66,11 +66,9 @@ pub(super) enum Column {
     Stored(FieldId),
 }
 
-/// Resolves `fields` (comma-separated REST names) to output names and columns.
-pub(super) fn columns(
-    schema: &Schema,
-    fields: Option<&str>,
-) -> Result<Vec<(String, Column)>, ApiError> {
+/// Resolves `fields` (comma-separated REST names) to output names and columns; a field
+/// named twice is rendered once.
+pub fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Column)>, ApiError> {
     let names: Vec<&str> = match fields {
         Some(list) if !list.trim().is_empty() => list
             .split(',')
@@ -79,27 +77,29 @@ pub(super) fn columns(
             .collect(),
         _ => DEFAULT_FIELDS.to_vec(),
     };
-    names
-        .into_iter()
-        .map(|name| {
-            let id = schema
-                .find(name)
-                .ok_or_else(|| ApiError::FieldNotFound(name.to_owned()))?;
-            let canonical = schema.field(id).name.clone();
-            let column = match canonical.as_str() {
-                virtual_fields::ID => Column::Id,
-                virtual_fields::CREATED_AT => Column::CreatedAt,
-                virtual_fields::UPDATED_AT => Column::UpdatedAt,
-                virtual_fields::PARTITION => Column::Partition,
-                _ => Column::Stored(id),
-            };
-            Ok((canonical, column))
-        })
-        .collect()
+    let mut resolved: Vec<(String, Column)> = Vec::with_capacity(names.len());
+    for name in names {
+        let id = schema
+            .find(name)
+            .ok_or_else(|| ApiError::FieldNotFound(name.to_owned()))?;
+        let canonical = schema.field(id).name.clone();
+        if resolved.iter().any(|(seen, _)| *seen == canonical) {
+            continue;
+        }
+        let column = match canonical.as_str() {
+            virtual_fields::ID => Column::Id,
+            virtual_fields::CREATED_AT => Column::CreatedAt,
+            virtual_fields::UPDATED_AT => Column::UpdatedAt,
+            virtual_fields::PARTITION => Column::Partition,
+            _ => Column::Stored(id),
+        };
+        resolved.push((canonical, column));
+    }
+    Ok(resolved)
 }
 
 /// A lead as Marketo returns it: the asked fields, `null` where the lead has no value.
-pub(super) fn render(lead: &Lead, columns: &[(String, Column)]) -> Json {
+pub fn render(lead: &Lead, columns: &[(String, Column)]) -> Json {
     let mut record = Map::with_capacity(columns.len());
     for (name, column) in columns {
         let value = match column {
@@ -132,7 +132,7 @@ fn render_page(
 }
 
 /// The leads matching `filterType` and `filterValues`.
-fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
+pub fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
     let filter_type = params
         .get("filterType")
         .filter(|v| !v.is_empty())

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Fuzzes the parsers with cargo-fuzz (libFuzzer, nightly toolchain): the delimited-file reader
+# and lead import, multipart upload extraction, query/form parameters, and read-back filters.
+# Seeds come from fixtures/samples. Prints one summary line per target; fails on a crash.
+#
+#   scripts/fuzz.sh                 # 60 s per target
+#   FUZZ_SECONDS=600 scripts/fuzz.sh
+#   scripts/fuzz.sh rows params     # chosen targets
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
+TARGETS=("$@")
+if ((${#TARGETS[@]} == 0)); then
+    TARGETS=(rows multipart params filters)
+fi
+
+if ! cargo fuzz --help >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi
+
+cd "$ROOT/fuzz"
+CORPUS="$ROOT/fuzz/corpus"
+
+# Seed corpora from the bundled sample uploads.
+mkdir -p "$CORPUS"/{rows,multipart,params,filters}
+for sample in "$ROOT"/fixtures/samples/*.{csv,tsv,ssv}; do
+    name="$(basename "$sample")"
+    # The first byte picks the format: 0 csv, 1 tsv, 2 ssv.
+    case "$name" in
+        *.tsv) selector='\x01' ;;
+        *.ssv) selector='\x02' ;;
+        *) selector='\x00' ;;
+    esac
+    { printf "$selector"; cat "$sample"; } >"$CORPUS/rows/$name"
+    {
+        printf '\xff--fuzzboundary\r\nContent-Disposition: form-data; name="format"\r\n\r\ncsv\r\n'
+        printf -- '--fuzzboundary\r\nContent-Disposition: form-data; name="file"; filename="/tmp/%s"\r\nContent-Type: text/csv\r\n\r\n' "$name"
+        cat "$sample"
+        printf '\r\n--fuzzboundary--\r\n'
+    } >"$CORPUS/multipart/$name"
+done
+printf 'filterType=email&filterValues=a@example.com,B@example.com&fields=email,firstName&batchSize=2' >"$CORPUS/filters/email"
+printf 'filterType=id&filterValues=1,2,3&nextPageToken=N5TGM43FOQ5DE' >"$CORPUS/filters/id"
+printf 'filterType=loyaltyNumber&filterValues=1&fields=id,leadScore,leadPartitionId' >"$CORPUS/filters/custom"
+printf 'format=csv&lookupField=email&programMemberStatus=On+List&access_token=abc%%3Aint' >"$CORPUS/params/query"
+printf 'rest/../bulk/v1/./leads.json' >"$CORPUS/params/dots"
+printf '/bulk/v1/leads/batch/*' >"$CORPUS/params/glob"
+
+status=0
+for target in "${TARGETS[@]}"; do
+    echo "== fuzzing $target for ${SECONDS_PER_TARGET}s"
+    log="$(mktemp)"
+    if cargo +nightly fuzz run "$target" "$CORPUS/$target" -- \
+        -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+        runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
+        coverage="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | grep -o '[0-9]*' || true)"
+        corpus="$(find "$CORPUS/$target" -type f | wc -l)"
+        echo "   $target: ${runs:-?} executions, coverage ${coverage:-?} edges, corpus $corpus inputs, no crash"
+    else
+        echo "   $target: CRASH (inputs saved under fuzz/artifacts/$target)"
+        tail -n 40 "$log"
+        status=1
+    fi
+    rm -f "$log"
+done
+exit "$status"
