@@ -40,6 +40,7 @@ RUN mkdir src \
     && rm -rf src
 
 COPY fixtures ./fixtures
+COPY assets ./assets
 COPY src ./src
 # Newer mtimes than the stub build's, so cargo rebuilds the crate itself.
 RUN touch src/main.rs src/lib.rs \

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod rest_leads;
 pub mod rest_objects;
 pub mod rest_programs;
+pub mod ui;
 pub mod upload;
 
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn api() -> Api {
         .merge(rest_objects::routes())
         .merge(rest_programs::routes())
         .merge(control::routes())
+        .merge(ui::routes())
 }
 
 /// The router: every route, its fallbacks, and the layers that make answers Marketo-shaped.

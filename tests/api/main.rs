@@ -13,3 +13,4 @@ mod program_members;
 mod queue;
 mod robustness;
 mod routing;
+mod ui;

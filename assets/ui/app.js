@@ -1,0 +1,940 @@
+// The dashboard: polls the control plane and renders jobs, the clock, fault rules and the
+// request journal; drives imports through the emulated API with a Bearer token.
+'use strict';
+
+(() => {
+  const POLL_MS = 500;
+  /** While the tab is hidden nobody watches: poll slowly. */
+  const HIDDEN_POLL_MS = 3000;
+  const JOURNAL_ROWS = 50;
+  const LANES = ['Queued', 'Importing', 'Complete', 'Failed'];
+  const TYPE_LABELS = {
+    leads: 'Leads',
+    customObjects: 'Custom object',
+    programMembers: 'Program members',
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // ---------------------------------------------------------------------------------------
+  // Small helpers
+
+  /** Creates an element with a class name and text. */
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function setText(node, text) {
+    const value = text === undefined || text === null ? '' : String(text);
+    if (node.textContent !== value) node.textContent = value;
+  }
+
+  function pad(n, width = 2) {
+    return String(n).padStart(width, '0');
+  }
+
+  /** A timestamp as local wall-clock time, `HH:MM:SS`, with milliseconds when asked. */
+  function clockTime(iso, withMillis = false) {
+    if (!iso) return '';
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    const base = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+    return withMillis ? `${base}.${pad(date.getMilliseconds(), 3)}` : base;
+  }
+
+  /** The time between two timestamps, in words a person reads at a glance. */
+  function duration(fromIso, toIso) {
+    if (!fromIso || !toIso) return '';
+    const ms = new Date(toIso).getTime() - new Date(fromIso).getTime();
+    if (!Number.isFinite(ms) || ms < 0) return '';
+    if (ms < 1000) return `${ms} ms`;
+    if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+    const minutes = Math.floor(ms / 60000);
+    return `${minutes} min ${Math.round((ms % 60000) / 1000)} s`;
+  }
+
+  function plural(n, one, many) {
+    return `${n} ${n === 1 ? one : many}`;
+  }
+
+  let noticeTimer = null;
+  /** Shows a message above the page; errors stay until the next notice. */
+  function notify(message, kind = 'error') {
+    const notice = $('notice');
+    notice.textContent = message;
+    notice.className = `notice notice-${kind}`;
+    notice.hidden = false;
+    clearTimeout(noticeTimer);
+    if (kind !== 'error') noticeTimer = setTimeout(() => { notice.hidden = true; }, 4000);
+  }
+
+  function showResult(node, message, ok) {
+    node.textContent = message;
+    node.classList.toggle('is-error', !ok);
+    node.classList.toggle('is-ok', ok);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Talking to the server
+
+  /** A control-plane call: JSON in, JSON out, `{"error": ...}` thrown as an Error. */
+  async function control(method, path, body) {
+    const init = { method, headers: {} };
+    const adminToken = $('admin-token').value.trim();
+    if (adminToken) init.headers['X-Admin-Token'] = adminToken;
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    if (!response.ok) {
+      throw new Error((data && data.error) || `HTTP ${response.status}`);
+    }
+    return data;
+  }
+
+  const auth = { token: null, expiresAt: 0 };
+
+  function forgetToken() {
+    auth.token = null;
+    auth.expiresAt = 0;
+  }
+
+  /** An access token for the emulated API, from the credentials in the settings form. */
+  async function accessToken(force = false) {
+    if (!force && auth.token && Date.now() < auth.expiresAt - 5000) return auth.token;
+    // A form POST keeps the secret out of the query string, and so out of the journal.
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: $('client-id').value.trim(),
+      client_secret: $('client-secret').value,
+    });
+    const response = await fetch('/identity/oauth/token', { method: 'POST', body });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok || !data.access_token) {
+      forgetToken();
+      const reason = data.error_description || data.error || `HTTP ${response.status}`;
+      showResult($('token-result'), `No token: ${reason}`, false);
+      throw new Error(`No access token: ${reason}`);
+    }
+    auth.token = data.access_token;
+    auth.expiresAt = Date.now() + Number(data.expires_in || 0) * 1000;
+    showResult($('token-result'), `Token issued, valid for ${data.expires_in} s`, true);
+    return auth.token;
+  }
+
+  /** A Marketo error from an envelope, or null. */
+  function envelopeError(data) {
+    if (data && data.success === false && Array.isArray(data.errors) && data.errors.length) {
+      return data.errors[0];
+    }
+    return null;
+  }
+
+  /** A call to the emulated API with the Bearer token; a refused token is renewed once. */
+  async function marketo(path, init = {}, retry = true) {
+    const token = await accessToken();
+    const headers = new Headers(init.headers || {});
+    headers.set('Authorization', `Bearer ${token}`);
+    const response = await fetch(path, { ...init, headers });
+    const type = response.headers.get('content-type') || '';
+    if (retry && type.includes('json')) {
+      const error = envelopeError(await response.clone().json().catch(() => null));
+      if (error && ['601', '602'].includes(error.code)) {
+        forgetToken();
+        return marketo(path, init, false);
+      }
+    }
+    return response;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Jobs
+
+  /** Rows in files uploaded from this page, so their progress can be a fraction. */
+  const uploadedRows = new Map();
+  const cards = new Map();
+
+  /** Data rows in an upload: non-blank records after the header (CSV quotes respected). */
+  function countRows(text, format) {
+    let records = 0;
+    let inQuotes = false;
+    let content = false;
+    for (let i = 0; i < text.length; i += 1) {
+      const c = text[i];
+      if (format === 'csv' && c === '"') inQuotes = !inQuotes;
+      if (c === '\n' && !inQuotes) {
+        if (content) records += 1;
+        content = false;
+      } else if (c !== '\r' && c !== ' ' && c !== '\t' && c !== '\uFEFF') {
+        content = true;
+      }
+    }
+    if (content) records += 1;
+    return Math.max(0, records - 1);
+  }
+
+  function targetText(job) {
+    const p = job.params || {};
+    const parts = [];
+    if (job.type === 'customObjects' && p.objectApiName) parts.push(p.objectApiName);
+    if (job.type === 'programMembers') {
+      if (p.programId !== undefined && p.programId !== null) parts.push(`program ${p.programId}`);
+      if (p.programMemberStatus) parts.push(`“${p.programMemberStatus}”`);
+    }
+    if (job.type === 'leads') {
+      if (p.lookupField) parts.push(`lookup ${p.lookupField}`);
+      if (p.listId !== undefined && p.listId !== null) parts.push(`list ${p.listId}`);
+      if (p.partitionName) parts.push(`partition ${p.partitionName}`);
+    }
+    if (p.format) parts.push(String(p.format).toUpperCase());
+    return parts.join(' · ');
+  }
+
+  /** The route of a job's failures or warnings file. */
+  function resultFilePath(job, kind) {
+    const id = encodeURIComponent(job.batchId);
+    switch (job.type) {
+      case 'customObjects': {
+        const apiName = encodeURIComponent((job.params && job.params.objectApiName) || '');
+        return `/bulk/v1/customobjects/${apiName}/import/${id}/${kind}.json`;
+      }
+      case 'programMembers':
+        return `/bulk/v1/program/members/import/${id}/${kind}.json`;
+      default:
+        return `/bulk/v1/leads/batch/${id}/${kind}.json`;
+    }
+  }
+
+  function counter(label, className) {
+    const wrap = el('div', `counter ${className}`);
+    const dt = el('dt', null, label);
+    const dd = el('dd', null, '0');
+    wrap.append(dt, dd);
+    return { wrap, value: dd };
+  }
+
+  function timeItem(label) {
+    const wrap = el('div', 'time-item');
+    const dt = el('dt', null, label);
+    const dd = el('dd');
+    const time = el('time');
+    dd.append(time);
+    wrap.append(dt, dd);
+    return { wrap, time };
+  }
+
+  function createCard(batchId) {
+    const li = el('li', 'card');
+    li.dataset.batchId = String(batchId);
+    const titleId = `job-${batchId}-title`;
+    li.setAttribute('aria-labelledby', titleId);
+
+    const head = el('div', 'card-head');
+    const title = el('h4', 'card-title', `Batch ${batchId}`);
+    title.id = titleId;
+    const type = el('span', 'type-badge');
+    head.append(title, type);
+
+    const target = el('p', 'card-target');
+
+    const progress = el('div', 'progress');
+    progress.setAttribute('role', 'progressbar');
+    progress.setAttribute('aria-label', `Batch ${batchId} progress`);
+    const bar = el('div', 'progress-bar');
+    progress.append(bar);
+    const progressText = el('p', 'progress-text');
+
+    const counters = el('dl', 'counters');
+    const processed = counter('Processed', 'counter-processed');
+    const failed = counter('Failed', 'counter-failed');
+    const warned = counter('Warnings', 'counter-warned');
+    counters.append(processed.wrap, failed.wrap, warned.wrap);
+
+    const message = el('p', 'card-message');
+
+    const times = el('dl', 'times');
+    const queued = timeItem('Queued');
+    const started = timeItem('Started');
+    const finished = timeItem('Finished');
+    times.append(queued.wrap, started.wrap, finished.wrap);
+
+    const actions = el('div', 'card-actions');
+    const failuresButton = el('button', 'btn btn-small btn-link');
+    failuresButton.type = 'button';
+    failuresButton.dataset.file = 'failures';
+    const warningsButton = el('button', 'btn btn-small btn-link');
+    warningsButton.type = 'button';
+    warningsButton.dataset.file = 'warnings';
+    actions.append(failuresButton, warningsButton);
+
+    li.append(head, target, progress, progressText, counters, message, times, actions);
+    const card = {
+      li,
+      job: null,
+      refs: {
+        type, target, progress, bar, progressText, message, actions,
+        processed: processed.value, failed: failed.value, warned: warned.value,
+        processedWrap: processed.wrap, failedWrap: failed.wrap, warnedWrap: warned.wrap,
+        queued: queued.time, started: started.time, finished: finished.time,
+        startedWrap: started.wrap, finishedWrap: finished.wrap,
+        failuresButton, warningsButton,
+      },
+    };
+    failuresButton.addEventListener('click', () => showResultFile(card.job, 'failures'));
+    warningsButton.addEventListener('click', () => showResultFile(card.job, 'warnings'));
+    return card;
+  }
+
+  function updateCard(card, job) {
+    const { refs } = card;
+    const previous = card.job;
+    card.job = job;
+    if (previous && JSON.stringify(previous) === JSON.stringify(job)) return;
+
+    const status = job.status;
+    card.li.className = `card card-${status.toLowerCase()}`;
+    card.li.dataset.status = status;
+    card.li.dataset.type = job.type;
+    setText(refs.type, TYPE_LABELS[job.type] || job.type);
+    refs.type.className = `type-badge type-${job.type}`;
+    setText(refs.target, targetText(job));
+
+    const processed = job.numOfRowsProcessed || 0;
+    const failed = job.numOfRowsFailed || 0;
+    const warned = job.numOfRowsWithWarning || 0;
+    setText(refs.processed, processed);
+    setText(refs.failed, failed);
+    setText(refs.warned, warned);
+    refs.failedWrap.classList.toggle('is-nonzero', failed > 0);
+    refs.warnedWrap.classList.toggle('is-nonzero', warned > 0);
+
+    // Rows handled so far: processed ones (including warned) and failed ones.
+    const handled = processed + failed;
+    const importing = status === 'Importing';
+    refs.progress.hidden = !importing;
+    refs.progressText.hidden = !importing;
+    if (importing) {
+      const total = uploadedRows.get(job.batchId);
+      if (total) {
+        const fraction = Math.min(1, handled / total);
+        refs.progress.classList.remove('is-indeterminate');
+        refs.bar.style.width = `${(fraction * 100).toFixed(1)}%`;
+        refs.progress.setAttribute('aria-valuemin', '0');
+        refs.progress.setAttribute('aria-valuemax', String(total));
+        refs.progress.setAttribute('aria-valuenow', String(Math.min(handled, total)));
+        refs.progress.setAttribute('aria-valuetext', `${handled} of ${total} rows`);
+        setText(refs.progressText, `${handled} of ${plural(total, 'row', 'rows')} handled`);
+      } else {
+        refs.progress.classList.add('is-indeterminate');
+        refs.bar.style.width = '';
+        refs.progress.removeAttribute('aria-valuemin');
+        refs.progress.removeAttribute('aria-valuemax');
+        refs.progress.removeAttribute('aria-valuenow');
+        refs.progress.setAttribute('aria-valuetext', `${plural(handled, 'row', 'rows')} handled`);
+        setText(refs.progressText, `${plural(handled, 'row', 'rows')} handled`);
+      }
+    }
+
+    setText(refs.message, job.message || '');
+    refs.message.hidden = !job.message;
+
+    refs.queued.dateTime = job.queuedAt || '';
+    setText(refs.queued, clockTime(job.queuedAt));
+    refs.queued.title = job.queuedAt || '';
+    refs.startedWrap.hidden = !job.startedAt;
+    refs.started.dateTime = job.startedAt || '';
+    setText(refs.started, job.startedAt
+      ? `${clockTime(job.startedAt)} · waited ${duration(job.queuedAt, job.startedAt)}` : '');
+    refs.started.title = job.startedAt || '';
+    refs.finishedWrap.hidden = !job.finishedAt;
+    refs.finished.dateTime = job.finishedAt || '';
+    setText(refs.finished, job.finishedAt
+      ? `${clockTime(job.finishedAt)} · took ${duration(job.startedAt || job.queuedAt, job.finishedAt)}` : '');
+    refs.finished.title = job.finishedAt || '';
+
+    const finished = status === 'Complete' || status === 'Failed';
+    const showFailures = finished && failed > 0;
+    const showWarnings = finished && warned > 0;
+    refs.failuresButton.hidden = !showFailures;
+    refs.warningsButton.hidden = !showWarnings;
+    refs.actions.hidden = !showFailures && !showWarnings;
+    setText(refs.failuresButton, `Failures file (${failed})`);
+    refs.failuresButton.setAttribute('aria-label', `Show the failures file of batch ${job.batchId}`);
+    setText(refs.warningsButton, `Warnings file (${warned})`);
+    refs.warningsButton.setAttribute('aria-label', `Show the warnings file of batch ${job.batchId}`);
+  }
+
+  function laneOrder(lane) {
+    if (lane === 'Queued' || lane === 'Importing') return (a, b) => a.job.batchId - b.job.batchId;
+    // Finished lanes: the newest first.
+    const finished = (card) => Date.parse(card.job.finishedAt || '') || 0;
+    return (a, b) => finished(b) - finished(a) || b.job.batchId - a.job.batchId;
+  }
+
+  let lastJobsJson = '';
+  function renderJobs(data) {
+    const json = JSON.stringify(data);
+    if (json === lastJobsJson) return;
+    lastJobsJson = json;
+    const jobs = (data && data.jobs) || [];
+    const byLane = Object.fromEntries(LANES.map((lane) => [lane, []]));
+    const seen = new Set();
+    for (const job of jobs) {
+      seen.add(job.batchId);
+      let card = cards.get(job.batchId);
+      if (!card) {
+        card = createCard(job.batchId);
+        cards.set(job.batchId, card);
+      }
+      updateCard(card, job);
+      (byLane[job.status] || byLane.Failed).push(card);
+    }
+    for (const [id, card] of cards) {
+      if (!seen.has(id)) {
+        card.li.remove();
+        cards.delete(id);
+        uploadedRows.delete(id);
+      }
+    }
+    for (const lane of LANES) {
+      const list = $(`lane-${lane}`);
+      const wanted = byLane[lane].sort(laneOrder(lane));
+      wanted.forEach((card, index) => {
+        if (list.children[index] !== card.li) list.insertBefore(card.li, list.children[index] || null);
+      });
+      setText($(`count-${lane}`), wanted.length);
+      $(`empty-${lane}`).hidden = wanted.length > 0;
+    }
+    const counts = LANES.map((lane) => byLane[lane].length);
+    const summary = jobs.length === 0
+      ? 'No jobs yet'
+      : `${plural(jobs.length, 'job', 'jobs')} · ${counts[1]} importing · ${counts[0]} queued` +
+        ` · at most ${data.mostImportingAtOnce || 0} importing at once so far`;
+    setText($('jobs-summary'), summary);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Result files
+
+  let fileUrl = null;
+
+  async function showResultFile(job, kind) {
+    if (!job) return;
+    const panel = $('file-panel');
+    const content = $('file-content');
+    const download = $('file-download');
+    const label = kind === 'failures' ? 'Failures' : 'Warnings';
+    setText($('file-heading'), `${label} file of batch ${job.batchId}`);
+    setText($('file-meta'), 'Loading…');
+    content.textContent = '';
+    download.hidden = true;
+    panel.hidden = false;
+    try {
+      const path = resultFilePath(job, kind);
+      const response = await marketo(path);
+      const type = response.headers.get('content-type') || '';
+      const text = await response.text();
+      if (type.includes('json')) {
+        let error = null;
+        try {
+          error = envelopeError(JSON.parse(text));
+        } catch {
+          error = null;
+        }
+        setText($('file-meta'), error
+          ? `No file: ${error.code} ${error.message}`
+          : `Unexpected answer (HTTP ${response.status})`);
+        content.textContent = text;
+      } else {
+        const lines = text.split('\n').filter((line) => line.length > 0).length;
+        setText($('file-meta'),
+          `GET ${path} · ${type} · ${plural(Math.max(0, lines - 1), 'row', 'rows')}`);
+        content.textContent = text;
+        if (fileUrl) URL.revokeObjectURL(fileUrl);
+        fileUrl = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+        download.href = fileUrl;
+        download.download = `batch-${job.batchId}-${kind}.csv`;
+        download.hidden = false;
+      }
+      content.dataset.batchId = String(job.batchId);
+      content.dataset.file = kind;
+    } catch (error) {
+      setText($('file-meta'), `Could not load the file: ${error.message}`);
+    }
+    $('file-heading').focus();
+    panel.scrollIntoView({ block: 'nearest' });
+  }
+
+  function closeResultFile() {
+    $('file-panel').hidden = true;
+    if (fileUrl) URL.revokeObjectURL(fileUrl);
+    fileUrl = null;
+    $('lanes-heading').focus();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Clock and timing
+
+  let lastClockJson = '';
+  function renderClock(clock) {
+    const json = JSON.stringify(clock);
+    if (json === lastClockJson) return;
+    lastClockJson = json;
+    const frozen = clock.mode === 'frozen';
+    const mode = $('clock-mode');
+    setText(mode, frozen ? 'Frozen' : 'Real time');
+    mode.className = `pill ${frozen ? 'pill-frozen' : 'pill-running'}`;
+    const now = $('clock-now');
+    now.dateTime = clock.now;
+    now.title = `Mock clock: ${clock.now}`;
+    setText(now, clockTime(clock.now));
+    $('clock-freeze').setAttribute('aria-pressed', String(frozen));
+    $('clock-run').setAttribute('aria-pressed', String(!frozen));
+  }
+
+  async function setClockMode(mode) {
+    try {
+      renderClock(await control('PUT', '/_mock/clock', { mode }));
+    } catch (error) {
+      notify(`Could not switch the clock: ${error.message}`);
+    }
+  }
+
+  async function advanceClock(milliseconds) {
+    try {
+      renderClock(await control('POST', '/_mock/clock/advance', { milliseconds }));
+    } catch (error) {
+      notify(`Could not advance the clock: ${error.message}`);
+    }
+  }
+
+  let lastTimingJson = '';
+  function renderTiming(timing, fillInputs = false) {
+    const json = JSON.stringify(timing);
+    if (json === lastTimingJson && !fillInputs) return;
+    const changed = json !== lastTimingJson;
+    lastTimingJson = json;
+    const delay = $('timing-delay');
+    const rate = $('timing-rate');
+    const editing = document.activeElement === delay || document.activeElement === rate;
+    if (fillInputs || (changed && !editing)) {
+      delay.value = timing.queueDelayMs;
+      rate.value = timing.rowsPerSecond;
+    }
+    const rows = timing.rowsPerSecond ? `${timing.rowsPerSecond} rows/s` : 'unlimited rows/s';
+    const meta = `Now: ${timing.queueDelayMs} ms in the queue, ${rows}`;
+    const result = $('timing-result');
+    if (!result.classList.contains('is-error')) showResult(result, meta, true);
+  }
+
+  async function applyTiming(event) {
+    event.preventDefault();
+    const queueDelayMs = Number.parseInt($('timing-delay').value, 10);
+    const rowsPerSecond = Number.parseInt($('timing-rate').value, 10);
+    if (!(queueDelayMs >= 0) || !(rowsPerSecond >= 0)) {
+      showResult($('timing-result'), 'Both values must be whole numbers, 0 or more', false);
+      return;
+    }
+    try {
+      const timing = await control('PUT', '/_mock/timing', { queueDelayMs, rowsPerSecond });
+      $('timing-result').classList.remove('is-error');
+      renderTiming(timing, true);
+    } catch (error) {
+      showResult($('timing-result'), error.message, false);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Fault rules
+
+  function faultDescription(rule) {
+    if (rule.job) {
+      const type = rule.job.type && rule.job.type !== 'any' ? TYPE_LABELS[rule.job.type] || rule.job.type : 'Any';
+      return { target: `${type} jobs`, effect: `fail with “${rule.job.failWith}”` };
+    }
+    if (rule.row) {
+      return {
+        target: `Rows where ${rule.row.column} = “${rule.row.value}”`,
+        effect: `fail: “${rule.row.reason}”`,
+      };
+    }
+    let effect = '';
+    if (rule.code !== undefined) effect = `code ${rule.code}`;
+    else if (rule.httpStatus !== undefined) effect = `HTTP ${rule.httpStatus}`;
+    else if (rule.latencyMs !== undefined) effect = `+${rule.latencyMs} ms`;
+    return { target: `${rule.method || 'Any'} ${rule.path}`, effect };
+  }
+
+  let lastFaultsJson = '';
+  function renderFaults(data) {
+    const json = JSON.stringify(data);
+    if (json === lastFaultsJson) return;
+    lastFaultsJson = json;
+    const rules = (data && data.faults) || [];
+    const list = $('fault-list');
+    const focusedId = document.activeElement && document.activeElement.dataset
+      ? document.activeElement.dataset.faultId : undefined;
+    list.replaceChildren(...rules.map((rule) => {
+      const { target, effect } = faultDescription(rule);
+      const li = el('li', 'fault');
+      li.dataset.faultId = String(rule.id);
+      const body = el('div', 'fault-body');
+      const line = el('p', 'fault-line');
+      line.append(el('span', 'fault-id', `#${rule.id}`), el('code', 'fault-target', target));
+      const meta = [effect];
+      if (rule.times !== undefined) meta.push(`${rule.times} left`);
+      if (rule.percent !== undefined) meta.push(`${rule.percent}%${rule.seed !== undefined ? ` (seed ${rule.seed})` : ''}`);
+      meta.push(plural(rule.hits || 0, 'hit', 'hits'));
+      body.append(line, el('p', 'fault-meta', meta.join(' · ')));
+      const remove = el('button', 'btn btn-small btn-quiet', 'Remove');
+      remove.type = 'button';
+      remove.dataset.faultId = String(rule.id);
+      remove.setAttribute('aria-label', `Remove fault rule ${rule.id}`);
+      remove.addEventListener('click', () => removeFault(rule.id));
+      li.append(body, remove);
+      return li;
+    }));
+    if (focusedId !== undefined) {
+      const again = list.querySelector(`button[data-fault-id="${focusedId}"]`);
+      if (again) again.focus();
+    }
+    $('faults-empty').hidden = rules.length > 0;
+  }
+
+  async function removeFault(id) {
+    try {
+      await control('DELETE', `/_mock/faults/${encodeURIComponent(id)}`);
+      showResult($('fault-result'), `Rule ${id} removed`, true);
+      await refresh();
+    } catch (error) {
+      showResult($('fault-result'), `Could not remove rule ${id}: ${error.message}`, false);
+    }
+  }
+
+  function updateFaultValueHint() {
+    const effect = $('fault-effect').value;
+    const value = $('fault-value');
+    const examples = { code: '606', httpStatus: '503', latencyMs: '2000' };
+    value.placeholder = examples[effect];
+    value.inputMode = effect === 'code' ? 'text' : 'numeric';
+    if (value.dataset.touched !== 'true') value.value = examples[effect];
+  }
+
+  async function addFault(event) {
+    event.preventDefault();
+    const result = $('fault-result');
+    const path = $('fault-path').value.trim();
+    const effect = $('fault-effect').value;
+    const raw = $('fault-value').value.trim();
+    const timesRaw = $('fault-times').value.trim();
+    if (!path) {
+      showResult(result, 'A path glob is needed, for example /rest/v1/leads/*', false);
+      $('fault-path').focus();
+      return;
+    }
+    const spec = { path };
+    const method = $('fault-method').value;
+    if (method) spec.method = method;
+    if (effect === 'code') {
+      if (!raw) {
+        showResult(result, 'A Marketo code is needed, for example 606', false);
+        $('fault-value').focus();
+        return;
+      }
+      spec.code = raw;
+    } else {
+      const number = Number(raw);
+      if (!Number.isInteger(number) || number < 0) {
+        showResult(result, 'The value must be a whole number', false);
+        $('fault-value').focus();
+        return;
+      }
+      spec[effect] = number;
+    }
+    if (timesRaw) {
+      const times = Number(timesRaw);
+      if (!Number.isInteger(times) || times < 1) {
+        showResult(result, 'Times must be a whole number of at least 1, or blank', false);
+        $('fault-times').focus();
+        return;
+      }
+      spec.times = times;
+    }
+    try {
+      const rule = await control('POST', '/_mock/faults', spec);
+      showResult(result, `Rule ${rule.id} added`, true);
+      await refresh();
+    } catch (error) {
+      showResult(result, error.message, false);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Request journal
+
+  let lastJournalJson = '';
+  function renderJournal(data) {
+    // `/` only redirects a browser here: it is not an emulated call.
+    const entries = ((data && data.requests) || [])
+      .filter((entry) => entry.path !== '/')
+      .slice(-JOURNAL_ROWS)
+      .reverse();
+    const json = JSON.stringify(entries);
+    if (json === lastJournalJson) return;
+    lastJournalJson = json;
+    $('journal-rows').replaceChildren(...entries.map((entry) => {
+      const tr = el('tr');
+      const failed = entry.httpStatus >= 400 || entry.code;
+      if (failed) tr.className = 'is-error';
+      const time = el('time', null, clockTime(entry.time, true));
+      time.dateTime = entry.time;
+      const timeCell = el('td', 'col-time');
+      timeCell.append(time);
+      const path = entry.query ? `${entry.path}?${entry.query}` : entry.path;
+      const pathCell = el('td', 'col-path');
+      const pathCode = el('code', null, path);
+      pathCode.title = path;
+      pathCell.append(pathCode);
+      const status = el('td', 'col-status');
+      status.append(el('span', `status ${entry.httpStatus >= 400 ? 'status-bad' : 'status-ok'}`, entry.httpStatus));
+      const code = el('td', 'col-code');
+      if (entry.code) code.append(el('span', 'status status-bad', entry.code));
+      tr.append(
+        timeCell,
+        el('td', 'col-method', entry.method),
+        pathCell,
+        status,
+        code,
+        el('td', 'col-batch', entry.batchId !== undefined ? entry.batchId : ''),
+      );
+      return tr;
+    }));
+    $('journal-empty').hidden = entries.length > 0;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Uploads
+
+  let objectsLoaded = false;
+  async function loadCustomObjects() {
+    const select = $('upload-api-name');
+    try {
+      const response = await marketo('/rest/v1/customobjects.json');
+      const data = await response.json();
+      const error = envelopeError(data);
+      if (error) throw new Error(`${error.code} ${error.message}`);
+      const previous = select.value;
+      select.replaceChildren(...(data.result || []).map((object) => {
+        const option = el('option', null, `${object.displayName || object.name} (${object.name})`);
+        option.value = object.name;
+        return option;
+      }));
+      if (previous && [...select.options].some((o) => o.value === previous)) select.value = previous;
+      objectsLoaded = true;
+    } catch (error) {
+      select.replaceChildren(el('option', null, 'Could not load custom objects'));
+      select.options[0].value = '';
+      showResult($('upload-result'), `Custom objects: ${error.message}`, false);
+    }
+  }
+
+  function updateUploadFields() {
+    const type = $('upload-type').value;
+    for (const node of document.querySelectorAll('[data-for-type]')) {
+      node.hidden = node.dataset.forType !== type;
+    }
+    if (type === 'customObjects' && !objectsLoaded) loadCustomObjects();
+  }
+
+  function guessFormat() {
+    const file = $('upload-file').files[0];
+    if (!file) return;
+    const extension = file.name.split('.').pop().toLowerCase();
+    if (['csv', 'tsv', 'ssv'].includes(extension)) $('upload-format').value = extension;
+  }
+
+  async function startImport(event) {
+    event.preventDefault();
+    const result = $('upload-result');
+    const submit = $('upload-submit');
+    const file = $('upload-file').files[0];
+    if (!file) {
+      showResult(result, 'Choose a file to import first', false);
+      $('upload-file').focus();
+      return;
+    }
+    const type = $('upload-type').value;
+    const format = $('upload-format').value;
+    const query = new URLSearchParams({ format });
+    let path;
+    if (type === 'leads') {
+      path = '/bulk/v1/leads.json';
+      for (const [id, name] of [['upload-lookup', 'lookupField'], ['upload-list', 'listId'], ['upload-partition', 'partitionName']]) {
+        const value = $(id).value.trim();
+        if (value) query.set(name, value);
+      }
+    } else if (type === 'customObjects') {
+      const apiName = $('upload-api-name').value;
+      if (!apiName) {
+        showResult(result, 'Choose a custom object', false);
+        $('upload-api-name').focus();
+        return;
+      }
+      path = `/bulk/v1/customobjects/${encodeURIComponent(apiName)}/import.json`;
+    } else {
+      const programId = $('upload-program').value.trim();
+      const status = $('upload-status').value.trim();
+      if (!programId) {
+        showResult(result, 'A program id is needed', false);
+        $('upload-program').focus();
+        return;
+      }
+      if (!status) {
+        showResult(result, 'A program member status is needed', false);
+        $('upload-status').focus();
+        return;
+      }
+      path = `/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json`;
+      query.set('programMemberStatus', status);
+    }
+    submit.disabled = true;
+    showResult(result, `Uploading ${file.name}…`, true);
+    try {
+      const rows = countRows(await file.text(), format);
+      const form = new FormData();
+      form.append('file', file, file.name);
+      const response = await marketo(`${path}?${query}`, { method: 'POST', body: form });
+      const data = await response.json().catch(() => null);
+      const error = envelopeError(data);
+      if (data && data.success && data.result && data.result[0]) {
+        const created = data.result[0];
+        uploadedRows.set(created.batchId, rows);
+        result.dataset.batchId = String(created.batchId);
+        showResult(result, `Batch ${created.batchId} created from ${file.name} (${plural(rows, 'row', 'rows')}): ${created.status}`, true);
+        await refresh();
+      } else if (error) {
+        showResult(result, `Refused: ${error.code} ${error.message}`, false);
+      } else {
+        showResult(result, `Unexpected answer: HTTP ${response.status}`, false);
+      }
+    } catch (error) {
+      showResult(result, `Upload failed: ${error.message}`, false);
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reset and credentials
+
+  async function resetMock() {
+    const sure = window.confirm(
+      'Reset the mock? Every job, token, record, fault rule and journal entry is forgotten, ' +
+      'and the fixtures are reloaded.',
+    );
+    if (!sure) return;
+    try {
+      await control('POST', '/_mock/reset');
+      forgetToken();
+      uploadedRows.clear();
+      objectsLoaded = false;
+      if (!$('file-panel').hidden) closeResultFile();
+      for (const id of ['upload-result', 'fault-result', 'token-result']) showResult($(id), '', true);
+      $('timing-result').classList.remove('is-error');
+      renderTiming(await control('GET', '/_mock/timing'), true);
+      if ($('upload-type').value === 'customObjects') loadCustomObjects();
+      await refresh();
+      notify('The mock was reset', 'ok');
+    } catch (error) {
+      notify(`Reset failed: ${error.message}`);
+    }
+  }
+
+  async function renewToken(event) {
+    event.preventDefault();
+    forgetToken();
+    try {
+      await accessToken(true);
+      if ($('upload-type').value === 'customObjects') loadCustomObjects();
+    } catch {
+      // accessToken has shown why.
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Polling
+
+  let connected = null;
+  function setConnection(ok, detail) {
+    if (ok === connected) return;
+    connected = ok;
+    const node = $('connection');
+    node.className = `connection ${ok ? 'is-ok' : 'is-down'}`;
+    setText(node, ok ? 'Live' : `Disconnected${detail ? `: ${detail}` : ''}, retrying…`);
+  }
+
+  async function refresh() {
+    const [jobs, clock, faults, requests, timing] = await Promise.all([
+      control('GET', '/_mock/jobs'),
+      control('GET', '/_mock/clock'),
+      control('GET', '/_mock/faults'),
+      control('GET', '/_mock/requests'),
+      control('GET', '/_mock/timing'),
+    ]);
+    renderJobs(jobs);
+    renderClock(clock);
+    renderFaults(faults);
+    renderJournal(requests);
+    renderTiming(timing);
+  }
+
+  async function poll() {
+    try {
+      await refresh();
+      setConnection(true);
+    } catch (error) {
+      setConnection(false, error.message);
+    } finally {
+      setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
+    }
+  }
+
+  function start() {
+    $('clock-freeze').addEventListener('click', () => setClockMode('frozen'));
+    $('clock-run').addEventListener('click', () => setClockMode('real'));
+    for (const button of document.querySelectorAll('[data-advance]')) {
+      button.addEventListener('click', () => advanceClock(Number(button.dataset.advance)));
+    }
+    $('reset').addEventListener('click', resetMock);
+    $('file-close').addEventListener('click', closeResultFile);
+    $('upload-form').addEventListener('submit', startImport);
+    $('upload-type').addEventListener('change', updateUploadFields);
+    $('upload-file').addEventListener('change', guessFormat);
+    $('fault-form').addEventListener('submit', addFault);
+    $('fault-effect').addEventListener('change', updateFaultValueHint);
+    $('fault-value').addEventListener('input', () => { $('fault-value').dataset.touched = 'true'; });
+    $('timing-form').addEventListener('submit', applyTiming);
+    $('settings-form').addEventListener('submit', renewToken);
+    for (const id of ['client-id', 'client-secret']) $(id).addEventListener('change', forgetToken);
+    $('file-panel').addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') closeResultFile();
+    });
+    updateUploadFields();
+    updateFaultValueHint();
+    control('GET', '/_mock/timing').then((timing) => renderTiming(timing, true)).catch(() => {});
+    poll();
+  }
+
+  start();
+})();
