@@ -41,6 +41,8 @@ pub async fn serve(
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 // Out of descriptors and the like: keep serving the connections we have.
@@ -50,7 +52,6 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();

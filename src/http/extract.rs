@@ -29,6 +29,18 @@ impl Params {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Every value of a name joined with commas, as Marketo (a Spring service) binds a
+    /// repeated list parameter: `fields=a&fields=b` reads as `a,b`.
+    pub fn get_list(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(","))
+    }
+
     pub fn push(&mut self, name: String, value: String) {
         self.0.push((name, value));
     }
@@ -74,6 +86,36 @@ impl FromRequestParts<AppState> for Authorized {
     }
 }
 
+/// The parameters of a `POST ...?_method=GET` query (how clients send queries too long for a
+/// URI): the query string, then a form body. Without `_method=GET` the POST is 605.
+pub async fn method_get_params(
+    query: Params,
+    request: axum::extract::Request,
+) -> Result<Params, ApiError> {
+    const MAX_FORM_BYTES: usize = 1024 * 1024;
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let mut params = query;
+    if is_form {
+        let body = axum::body::to_bytes(request.into_body(), MAX_FORM_BYTES)
+            .await
+            .map_err(|_| ApiError::FileTooLarge {
+                limit: MAX_FORM_BYTES,
+            })?;
+        params.extend(Params::parse(&body));
+    }
+    if !params
+        .get("_method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("GET"))
+    {
+        return Err(ApiError::MethodNotSupported(axum::http::Method::POST));
+    }
+    Ok(params)
+}
+
 /// A path segment such as `3404.json` read as a number; anything else is no such resource.
 pub fn json_segment_id(segment: &str) -> Result<u32, ApiError> {
     segment
@@ -97,6 +139,17 @@ mod tests {
         assert_eq!(params.get("programMemberStatus"), Some("On List"));
         assert_eq!(params.get("format"), Some("csv"));
         assert_eq!(params.get("listId"), None);
+    }
+
+    #[test]
+    fn a_repeated_list_parameter_reads_as_one_comma_separated_value() {
+        let params = Params::parse(b"fields=email&fields=leadScore&filterValues=a,b");
+        assert_eq!(
+            params.get_list("fields").as_deref(),
+            Some("email,leadScore")
+        );
+        assert_eq!(params.get_list("filterValues").as_deref(), Some("a,b"));
+        assert_eq!(params.get_list("batchSize"), None);
     }
 
     #[test]

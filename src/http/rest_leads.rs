@@ -1,13 +1,13 @@
 //! Lead read-back: query by field, one lead, describe, partitions and static list members.
 
-use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
-use super::extract::{Authorized, Params, Segment, json_segment_id, number_segment};
+use super::extract::{
+    Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
+};
 use super::paging::{MAX_BATCH_SIZE, Page};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
@@ -42,6 +42,23 @@ pub fn routes() -> Api {
             "Get leads by list id",
             list_members,
         )
+        .post(
+            "/rest/v1/lists/{listId}/leads.json",
+            "Get leads by list id (_method=GET with a form body)",
+            BodyKind::Form,
+            list_members_by_post,
+        )
+        .get(
+            "/rest/v1/list/{listId}/leads.json",
+            "Get leads by list id (older path)",
+            list_members,
+        )
+        .post(
+            "/rest/v1/list/{listId}/leads.json",
+            "Get leads by list id (older path, _method=GET with a form body)",
+            BodyKind::Form,
+            list_members_by_post,
+        )
 }
 
 /// The fields a lead record has when the caller names none, in Marketo's order.
@@ -66,8 +83,8 @@ pub enum Column {
     Stored(FieldId),
 }
 
-/// Resolves `fields` (comma-separated REST names) to output names and columns; a field
-/// named twice is rendered once.
+/// Resolves `fields` (comma-separated REST names) to output names and columns, `id` always
+/// first; a field named twice is rendered once.
 pub fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Column)>, ApiError> {
     let names: Vec<&str> = match fields {
         Some(list) if !list.trim().is_empty() => list
@@ -77,7 +94,8 @@ pub fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Col
             .collect(),
         _ => DEFAULT_FIELDS.to_vec(),
     };
-    let mut resolved: Vec<(String, Column)> = Vec::with_capacity(names.len());
+    // Marketo always returns a lead's id, first, whatever `fields` asks.
+    let mut resolved: Vec<(String, Column)> = vec![(virtual_fields::ID.to_owned(), Column::Id)];
     for name in names {
         let id = schema
             .find(name)
@@ -120,7 +138,7 @@ fn render_page(
     params: &Params,
     request_id: &RequestId,
 ) -> Result<Response, ApiError> {
-    let columns = columns(db.schema(), params.get("fields"))?;
+    let columns = columns(db.schema(), params.get_list("fields").as_deref())?;
     let page = Page::from_params(params)?;
     let (slice, next) = page.take(ids);
     let records: Vec<Json> = slice
@@ -138,7 +156,7 @@ pub fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
         .filter(|v| !v.is_empty())
         .ok_or(ApiError::MissingParameter("filterType"))?;
     let filter_values = params
-        .get("filterValues")
+        .get_list("filterValues")
         .filter(|v| !v.is_empty())
         .ok_or(ApiError::MissingParameter("filterValues"))?;
     let values: Vec<&str> = filter_values
@@ -199,26 +217,7 @@ async fn query_by_post(
     request_id: RequestId,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let body = if is_form {
-        to_bytes(request.into_body(), 1024 * 1024)
-            .await
-            .map_err(|_| ApiError::FileTooLarge { limit: 1024 * 1024 })?
-    } else {
-        Default::default()
-    };
-    let mut params = auth.query;
-    params.extend(Params::parse(&body));
-    if !params
-        .get("_method")
-        .is_some_and(|m| m.eq_ignore_ascii_case("GET"))
-    {
-        return Err(ApiError::MethodNotSupported(axum::http::Method::POST));
-    }
+    let params = method_get_params(auth.query, request).await?;
     let db = state.read_db();
     let db = &db.leads;
     let ids = matching(db, &params)?;
@@ -234,7 +233,7 @@ async fn one(
     let id = json_segment_id(&lead)?;
     let db = state.read_db();
     let db = &db.leads;
-    let columns = columns(db.schema(), auth.query.get("fields"))?;
+    let columns = columns(db.schema(), auth.query.get_list("fields").as_deref())?;
     let records: Vec<Json> = db
         .lead(id)
         .map(|lead| render(lead, &columns))
@@ -312,11 +311,32 @@ async fn list_members(
     request_id: RequestId,
     Segment(list): Segment,
 ) -> Result<Response, ApiError> {
+    list_page(&state, &list, &auth.query, &request_id)
+}
+
+/// The list members query sent as `POST ...?_method=GET` with a form body.
+async fn list_members_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(list): Segment,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = method_get_params(auth.query, request).await?;
+    list_page(&state, &list, &params, &request_id)
+}
+
+fn list_page(
+    state: &AppState,
+    list: &str,
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
     let db = state.read_db();
     let db = &db.leads;
     let (_, members) = db
-        .list(number_segment(&list)?)
+        .list(number_segment(list)?)
         .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
     let ids: Vec<LeadId> = members.iter().copied().collect();
-    render_page(db, &ids, &auth.query, &request_id)
+    render_page(db, &ids, params, request_id)
 }

@@ -46,10 +46,10 @@ fn summary(object: &ObjectType) -> Json {
 }
 
 async fn list(auth: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
-    let names: Option<Vec<&str>> = auth
+    let names: Option<Vec<String>> = auth
         .query
-        .get("names")
-        .map(|n| n.split(',').map(str::trim).collect());
+        .get_list("names")
+        .map(|n| n.split(',').map(|name| name.trim().to_owned()).collect());
     let db = state.read_db();
     let items: Vec<Json> = db
         .objects
@@ -58,7 +58,7 @@ async fn list(auth: Authorized, State(state): State<AppState>, request_id: Reque
         .filter(|object| {
             names
                 .as_ref()
-                .is_none_or(|names| names.contains(&object.def.name.as_str()))
+                .is_none_or(|names| names.contains(&object.def.name))
         })
         .map(summary)
         .collect();
@@ -146,7 +146,7 @@ fn query_from_params(object: &ObjectType, params: &Params) -> Result<Query, ApiE
         .filter(|v| !v.is_empty())
         .ok_or(ApiError::MissingParameter("filterType"))?;
     let values = params
-        .get("filterValues")
+        .get_list("filterValues")
         .filter(|v| !v.is_empty())
         .ok_or(ApiError::MissingParameter("filterValues"))?;
     let inputs = values
@@ -154,7 +154,7 @@ fn query_from_params(object: &ObjectType, params: &Params) -> Result<Query, ApiE
         .map(|v| vec![v.trim().to_owned()])
         .collect();
     Ok(Query {
-        fields: field_list(params.get("fields")),
+        fields: field_list(params.get_list("fields").as_deref()),
         filter: filter(object, filter_type)?,
         inputs,
         page: Page::from_params(params)?,
@@ -213,8 +213,10 @@ fn render(
         .chain(["createdAt".to_owned(), "updatedAt".to_owned()])
         .collect();
     let fields = if fields.is_empty() { &defaults } else { fields };
+    // `seq` and the id field always come first, whatever `fields` asks, as Marketo answers.
     let mut map = Map::new();
     map.insert("seq".into(), json!(seq));
+    map.insert(object.def.id_field.clone(), json!(record.guid));
     for name in fields {
         let value = match name.as_str() {
             id if id.eq_ignore_ascii_case(&object.def.id_field) => json!(record.guid),

@@ -115,7 +115,7 @@ async fn members(
         .filter(|v| !v.is_empty())
         .ok_or(ApiError::MissingParameter("filterType"))?;
     let filter_values = params
-        .get("filterValues")
+        .get_list("filterValues")
         .filter(|v| !v.is_empty())
         .ok_or(ApiError::MissingParameter("filterValues"))?;
     let custom = programs
@@ -131,7 +131,8 @@ async fn members(
             "Too many filter values: at most {MAX_BATCH_SIZE}"
         )));
     }
-    let fields: Vec<&str> = match params.get("fields") {
+    let asked = params.get_list("fields");
+    let fields: Vec<&str> = match asked.as_deref() {
         Some(list) if !list.trim().is_empty() => list.split(',').map(str::trim).collect(),
         _ => DEFAULT_FIELDS.to_vec(),
     };
@@ -214,7 +215,7 @@ async fn leads_by_program(
         .programs
         .program(id)
         .ok_or(ApiError::ObjectNotFound("Program not found"))?;
-    let columns = columns(db.leads.schema(), auth.query.get("fields"))?;
+    let columns = columns(db.leads.schema(), auth.query.get_list("fields").as_deref())?;
     let members: Vec<&Membership> = db.programs.members(program.id).collect();
     let (page, next) = Page::from_params(&auth.query)?.take(&members);
     let records: Vec<Json> = page

@@ -228,3 +228,20 @@ pub fn assert_request_id(body: &Value) {
         "{id}"
     );
 }
+
+/// The records of a `result`, without the key Marketo always adds (`id` for leads,
+/// `marketoGUID` for custom objects), for comparing the asked fields alone.
+pub fn without(result: &Value, key: &str) -> Value {
+    let records = result.as_array().cloned().unwrap_or_default();
+    Value::Array(
+        records
+            .into_iter()
+            .map(|mut record| {
+                if let Some(map) = record.as_object_mut() {
+                    map.remove(key);
+                }
+                record
+            })
+            .collect(),
+    )
+}

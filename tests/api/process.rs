@@ -96,8 +96,9 @@ async fn json_logs_start_with_the_listening_line_and_never_show_secrets_or_token
         .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
-    assert!(server.child.wait().unwrap().success());
+    let status = server.child.wait().unwrap();
     let rest: Vec<String> = server.lines.try_iter().collect();
+    assert!(status.success(), "{status:?}: {rest:?}");
     assert!(
         rest.iter()
             .all(|l| serde_json::from_str::<Value>(l).is_ok()),
