@@ -1,7 +1,9 @@
 //! Leads, stored compactly: typed values keyed by field id, no per-field strings, indexes kept
 //! only for the fields someone looks leads up by.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -58,31 +60,108 @@ pub enum UpsertError {
     MultipleMatches,
 }
 
-/// Lookup keys compare text without case, as Marketo matches emails.
-fn index_key(value: &Value) -> Box<str> {
-    value.key_text().to_lowercase().into_boxed_str()
+/// A value as lookup text: emails, ids and the like compare as text, without case.
+fn key_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Text(text) | Value::Date(text) => Cow::Borrowed(text),
+        other => Cow::Owned(other.key_text()),
+    }
+}
+
+fn same_text(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The index key: a hash of the partition and the lower-cased text. Only the hash is kept;
+/// candidates are checked against the lead itself, so no value is stored twice.
+fn key_hash(partition: u16, text: &str) -> u64 {
+    // SipHash with fixed keys: the same everywhere, and no allocation for the lower case.
+    let mut hasher = std::hash::DefaultHasher::new();
+    partition.hash(&mut hasher);
+    for c in text.chars().flat_map(char::to_lowercase) {
+        c.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Keys are hashes already: hashing them again would only cost time.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// The leads under one key: nearly always one, so that case takes no allocation.
+#[derive(Debug, Clone)]
+enum Ids {
+    One(LeadId),
+    Many(Box<[LeadId]>),
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[LeadId] {
+        match self {
+            Ids::One(id) => std::slice::from_ref(id),
+            Ids::Many(ids) => ids,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 struct Index {
-    /// Keyed by partition and value: the same email may live once in each partition.
-    entries: HashMap<(u16, Box<str>), Vec<LeadId>>,
+    entries: HashMap<u64, Ids, BuildHasherDefault<PassThrough>>,
 }
 
 impl Index {
-    fn add(&mut self, partition: u16, key: Box<str>, id: LeadId) {
-        let ids = self.entries.entry((partition, key)).or_default();
-        if !ids.contains(&id) {
-            ids.push(id);
+    fn candidates(&self, hash: u64) -> &[LeadId] {
+        self.entries.get(&hash).map_or(&[], Ids::as_slice)
+    }
+
+    fn add(&mut self, hash: u64, id: LeadId) {
+        match self.entries.get_mut(&hash) {
+            None => {
+                self.entries.insert(hash, Ids::One(id));
+            }
+            Some(ids) if !ids.as_slice().contains(&id) => {
+                let mut all = ids.as_slice().to_vec();
+                all.push(id);
+                *ids = Ids::Many(all.into_boxed_slice());
+            }
+            Some(_) => {}
         }
     }
 
-    fn remove(&mut self, partition: u16, key: Box<str>, id: LeadId) {
-        if let Some(ids) = self.entries.get_mut(&(partition, key.clone())) {
-            ids.retain(|other| *other != id);
-            if ids.is_empty() {
-                self.entries.remove(&(partition, key));
+    fn remove(&mut self, hash: u64, id: LeadId) {
+        let Some(ids) = self.entries.get_mut(&hash) else {
+            return;
+        };
+        let rest: Vec<LeadId> = ids
+            .as_slice()
+            .iter()
+            .copied()
+            .filter(|other| *other != id)
+            .collect();
+        match rest.as_slice() {
+            [] => {
+                self.entries.remove(&hash);
             }
+            [one] => *ids = Ids::One(*one),
+            _ => *ids = Ids::Many(rest.into_boxed_slice()),
         }
     }
 }
@@ -172,7 +251,7 @@ impl LeadDb {
         let mut index = Index::default();
         for lead in &self.leads {
             if let Some(value) = lead.get(field) {
-                index.add(lead.partition, index_key(value), lead.id);
+                index.add(key_hash(lead.partition, &key_text(value)), lead.id);
             }
         }
         self.indexes.insert(field, index);
@@ -198,18 +277,18 @@ impl LeadDb {
             return Ok(id);
         }
         self.ensure_index(lookup);
-        let found = self.indexes[&lookup]
-            .entries
-            .get(&(partition, index_key(key)))
-            .cloned()
-            .unwrap_or_default();
-        match found.as_slice() {
-            [] => Ok(self.create(partition, values, now)),
-            [id] => {
-                self.update(*id, values, now);
-                Ok(*id)
+        let text = key_text(key);
+        let found = {
+            let mut matches = self.matches_in(partition, lookup, &text);
+            (matches.next(), matches.next())
+        };
+        match found {
+            (None, _) => Ok(self.create(partition, values, now)),
+            (Some(id), None) => {
+                self.update(id, values, now);
+                Ok(id)
             }
-            _ => Err(UpsertError::MultipleMatches),
+            (Some(_), Some(_)) => Err(UpsertError::MultipleMatches),
         }
     }
 
@@ -224,7 +303,7 @@ impl LeadDb {
         };
         for (field, value) in values {
             if let Some(index) = self.indexes.get_mut(&field) {
-                index.add(partition, index_key(&value), id);
+                index.add(key_hash(partition, &key_text(&value)), id);
             }
             lead.values.set(field, value);
         }
@@ -239,13 +318,16 @@ impl LeadDb {
         };
         lead.updated_at = now;
         for (field, value) in values {
-            let new_key = self.indexes.contains_key(&field).then(|| index_key(&value));
+            let new_key = self
+                .indexes
+                .contains_key(&field)
+                .then(|| key_hash(lead.partition, &key_text(&value)));
             let old = lead.values.set(field, value);
             if let (Some(index), Some(new_key)) = (self.indexes.get_mut(&field), new_key) {
                 if let Some(old) = old {
-                    index.remove(lead.partition, index_key(&old), id);
+                    index.remove(key_hash(lead.partition, &key_text(&old)), id);
                 }
-                index.add(lead.partition, new_key, id);
+                index.add(new_key, id);
             }
         }
     }
@@ -257,22 +339,43 @@ impl LeadDb {
         }
     }
 
+    /// Leads of `partition` whose indexed `field` equals `text` without case.
+    fn matches_in<'a>(
+        &'a self,
+        partition: u16,
+        field: FieldId,
+        text: &'a str,
+    ) -> impl Iterator<Item = LeadId> + 'a {
+        let candidates = self
+            .indexes
+            .get(&field)
+            .map_or(&[][..], |index| index.candidates(key_hash(partition, text)));
+        candidates.iter().copied().filter(move |id| {
+            self.lead(*id).is_some_and(|lead| {
+                lead.partition == partition
+                    && lead
+                        .get(field)
+                        .is_some_and(|value| same_text(&key_text(value), text))
+            })
+        })
+    }
+
     /// Leads whose `field` equals `value` (without case), in every partition, by id order.
     pub fn find(&self, field: FieldId, value: &str) -> Vec<LeadId> {
-        let key = value.to_lowercase();
-        let mut found: Vec<LeadId> = match self.indexes.get(&field) {
-            Some(index) => index
-                .entries
+        let mut found: Vec<LeadId> = if self.indexes.contains_key(&field) {
+            self.partitions
                 .iter()
-                .filter(|((_, k), _)| **k == *key)
-                .flat_map(|(_, ids)| ids.iter().copied())
-                .collect(),
-            None => self
-                .leads
+                .flat_map(|partition| self.matches_in(partition.id, field, value))
+                .collect()
+        } else {
+            self.leads
                 .iter()
-                .filter(|lead| lead.get(field).is_some_and(|v| *index_key(v) == *key))
+                .filter(|lead| {
+                    lead.get(field)
+                        .is_some_and(|v| same_text(&key_text(v), value))
+                })
                 .map(|lead| lead.id)
-                .collect(),
+                .collect()
         };
         found.sort_unstable();
         found
