@@ -1,0 +1,104 @@
+//! Import throughput: a deterministic lead CSV parsed, validated and upserted into a fresh lead
+//! database by the project's own import code, against the bare `csv` crate counting the same
+//! file's records (the floor). The two are run in turns and each figure is the median, so the
+//! ratio holds on a busy machine.
+//!
+//! `cargo bench --bench import [-- --smoke] [-- --bytes N --runs R]`; `--import-only` skips the
+//! floor and prints nothing but the timing (for a profiler).
+
+mod common;
+
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use marketo_bulk_mock::clock::Timestamp;
+use marketo_bulk_mock::faults::Faults;
+use marketo_bulk_mock::fixtures::Fixtures;
+use marketo_bulk_mock::import::Format;
+use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
+use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
+use marketo_bulk_mock::jobs::ImportKind;
+use marketo_bulk_mock::store::Db;
+
+use common::{Target, csv_count, lead_csv, median, millis, row, timed};
+
+/// Imports `data` into `db` as `POST /bulk/v1/leads.json?format=csv&lookupField=email` would;
+/// the number of rows imported.
+fn import(data: Bytes, db: &Arc<RwLock<Db>>) -> usize {
+    let params = LeadParams {
+        format: Format::Csv,
+        lookup_field: Some("email".to_owned()),
+        ..LeadParams::default()
+    };
+    let (header, rows) = open_upload(data, params.format).expect("the file has a header");
+    let plan = plan(&db.read().expect("lock").leads, &header, &params).expect("a valid header");
+    let context = ImportContext {
+        db: Arc::clone(db),
+        faults: Arc::new(Faults::default()),
+        kind: ImportKind::Leads,
+    };
+    LeadTarget::import(plan, &header, rows, context)
+        .import_all(Timestamp(1_700_000_000_000))
+        .iter()
+        .filter(|outcome| outcome.is_ok())
+        .count()
+}
+
+fn main() {
+    let smoke = common::smoke();
+    let bytes: usize = common::arg("--bytes", "BENCH_IMPORT_BYTES")
+        .map(|v| v.parse().expect("--bytes is a number"))
+        .unwrap_or(if smoke { 1_000_000 } else { 10_000_000 });
+    let runs: usize = common::arg("--runs", "BENCH_IMPORT_RUNS")
+        .map(|v| v.parse().expect("--runs is a number"))
+        .unwrap_or(if smoke { 3 } else { 7 });
+    let import_only = std::env::args().any(|a| a == "--import-only");
+
+    let fixtures = Fixtures::load(None).expect("bundled fixtures");
+    let (data, rows) = lead_csv(0, bytes, u64::MAX);
+    let size = data.len();
+    let data = Bytes::from(data);
+    assert_eq!(csv_count(&data), rows, "the csv floor reads every row");
+
+    let mut floor = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..runs.max(1) {
+        if !import_only {
+            floor.push(timed(|| std::hint::black_box(csv_count(&data))).0);
+        }
+        let db = Arc::new(RwLock::new(Db::new(&fixtures, 0)));
+        let (took, imported) = timed(|| import(data.clone(), &db));
+        assert_eq!(imported as u64, rows, "every generated row imports");
+        ours.push(took);
+        drop(db);
+    }
+    let ours = median(ours);
+    eprintln!(
+        "import: {} rows, {:.1} MB: {:.1} ms, {:.1} MB/s, {:.0} rows/s",
+        rows,
+        common::mb(size as u64),
+        millis(ours),
+        common::mb(size as u64) / ours.as_secs_f64(),
+        rows as f64 / ours.as_secs_f64()
+    );
+    if import_only {
+        return;
+    }
+    let floor = median(floor);
+    eprintln!(
+        "csv floor: {:.1} ms, {:.1} MB/s",
+        millis(floor),
+        common::mb(size as u64) / floor.as_secs_f64()
+    );
+    row(
+        &format!(
+            "import {:.1} MB CSV, {}k rows: parse+validate+upsert",
+            common::mb(size as u64),
+            rows / 1000
+        ),
+        millis(ours),
+        millis(floor),
+        "ms",
+        Target::RatioAtMost(3.0),
+    );
+}

@@ -1,0 +1,514 @@
+//! The release server measured from outside, each figure beside a floor taken in the same run:
+//!
+//! - startup: process start to `/_mock/health` answering, against `examples/minimal_axum`;
+//! - idle RSS after startup, against the minimal server's;
+//! - end to end: a lead CSV POSTed over loopback and waited to `Complete`, against the bare
+//!   `csv` crate reading the same file;
+//! - status polling under wrk: requests a second and p99 on `GET /bulk/v1/leads/batch/{id}.json`,
+//!   against the minimal server answering a body of the same size;
+//! - peak RSS (VmHWM) with 10 large jobs queued and running, against the uploads' own bytes;
+//! - bytes per stored lead after importing many distinct leads, against the CSV bytes a row.
+//!
+//! `cargo bench --bench server -- [--smoke] [--server BIN] [--minimal BIN] [--wrk BIN]`; the
+//! minimal server is built by `cargo build --release --example minimal_axum`. Prints `ROW|...`
+//! lines for `scripts/bench.sh` and progress on stderr.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use common::{Target, csv_count, lead_csv, mb, median, millis, row, timed};
+
+const TOKEN_QUERY: &str =
+    "grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret";
+
+/// How big and how long everything is.
+struct Plan {
+    file_bytes: usize,
+    startup_runs: usize,
+    e2e_runs: usize,
+    wrk_rounds: usize,
+    wrk_seconds: u32,
+    peak_jobs: usize,
+    stored_leads: u64,
+}
+
+impl Plan {
+    fn new(smoke: bool) -> Plan {
+        if smoke {
+            Plan {
+                file_bytes: 1_000_000,
+                startup_runs: 5,
+                e2e_runs: 3,
+                wrk_rounds: 1,
+                wrk_seconds: 1,
+                peak_jobs: 4,
+                stored_leads: 50_000,
+            }
+        } else {
+            Plan {
+                file_bytes: 10_000_000,
+                startup_runs: 20,
+                e2e_runs: 5,
+                wrk_rounds: 2,
+                wrk_seconds: 5,
+                peak_jobs: 10,
+                stored_leads: 1_000_000,
+            }
+        }
+    }
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `bin` with `args` and `--port`, and waits for its health route; also says how
+    /// long that took from just before the spawn.
+    fn start(bin: &Path, args: &[&str]) -> (Server, Duration) {
+        let port = free_port();
+        let started = Instant::now();
+        let child = Command::new(bin)
+            .args(args)
+            .args(["--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", bin.display()));
+        let mut server = Server { child, port };
+        let deadline = started + Duration::from_secs(20);
+        while !healthy(port) {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("{} exited at startup: {status}", bin.display());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} never answered",
+                bin.display()
+            );
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        let took = started.elapsed();
+        (server, took)
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A field of `/proc/PID/status` in bytes (`VmRSS`, `VmHWM`).
+    fn memory(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/PID/status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map(|kb| kb * 1024)
+            .unwrap_or_else(|| panic!("no {field} in /proc/PID/status"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One plain HTTP/1.1 request to the health route: whether it answered 200.
+fn healthy(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// The mock's flags for every run: real clock, no queue delay, no pacing, no limits.
+const MOCK_ARGS: &[&str] = &[
+    "--host",
+    "127.0.0.1",
+    "--clock",
+    "real",
+    "--queue-delay-ms",
+    "0",
+    "--rows-per-second",
+    "0",
+];
+
+/// A client of one mock server.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    async fn new(server: &Server) -> Client {
+        let http = reqwest::Client::new();
+        let base = server.base();
+        let token = token(&http, &base).await;
+        Client { http, base, token }
+    }
+
+    async fn json(&self, request: reqwest::RequestBuilder) -> Value {
+        let response = request.send().await.expect("the mock answers");
+        let status = response.status();
+        let text = response.bytes().await.expect("an answer");
+        let body: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&text).expect("a JSON answer")
+        };
+        assert!(status.is_success(), "HTTP {status}: {body}");
+        body
+    }
+
+    /// Creates a lead import of `file`; its batch id.
+    async fn post(&self, file: &Bytes) -> u64 {
+        let part = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::from(file.clone()),
+            file.len() as u64,
+        )
+        .file_name("leads.csv")
+        .mime_str("text/csv")
+        .expect("a mime type");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let request = self
+            .http
+            .post(format!(
+                "{}/bulk/v1/leads.json?format=csv&lookupField=email",
+                self.base
+            ))
+            .bearer_auth(&self.token)
+            .multipart(form);
+        let body = self.json(request).await;
+        body["result"][0]["batchId"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no batch created: {body}"))
+    }
+
+    /// Waits for the batch to complete; the rows it imported.
+    async fn wait(&self, batch: u64) -> u64 {
+        let url = format!(
+            "{}/_mock/jobs/{batch}/wait?status=Complete&timeoutMs=600000",
+            self.base
+        );
+        let body = self.json(self.http.get(url)).await;
+        assert_eq!(body["status"], "Complete", "{body}");
+        assert_eq!(body["numOfRowsFailed"], 0, "no row fails: {body}");
+        body["numOfRowsProcessed"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no processed count: {body}"))
+    }
+
+    /// Forgets everything, so the next import inserts again; tokens go too.
+    async fn reset(&mut self) {
+        self.json(self.http.post(format!("{}/_mock/reset", self.base)))
+            .await;
+        self.token = token(&self.http, &self.base).await;
+    }
+}
+
+async fn token(http: &reqwest::Client, base: &str) -> String {
+    let body: Value = http
+        .get(format!("{base}/identity/oauth/token?{TOKEN_QUERY}"))
+        .send()
+        .await
+        .expect("the identity endpoint answers")
+        .json()
+        .await
+        .expect("a token answer");
+    body["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {body}"))
+        .to_owned()
+}
+
+/// What wrk measured.
+struct Load {
+    requests_per_second: f64,
+    p99_ms: f64,
+}
+
+/// `wrk -t2 -c32 -dNs --latency` on one URL.
+fn wrk(wrk: &Path, url: &str, header: Option<&str>, seconds: u32) -> Load {
+    let mut command = Command::new(wrk);
+    command.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
+    if let Some(header) = header {
+        command.args(["-H", header]);
+    }
+    let output = command
+        .arg(url)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", wrk.display()));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "wrk failed: {text}");
+    assert!(
+        !text.contains("Non-2xx"),
+        "wrk got error answers from {url}: {text}"
+    );
+    let requests_per_second = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no Requests/sec in wrk's output: {text}"));
+    let p99_ms = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("99%"))
+        .and_then(|v| latency_ms(v.trim()))
+        .unwrap_or_else(|| panic!("no 99% latency in wrk's output: {text}"));
+    Load {
+        requests_per_second,
+        p99_ms,
+    }
+}
+
+/// wrk's `850.00us`, `1.23ms`, `2.00s`, `1.00m` in milliseconds.
+fn latency_ms(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => number / 1e3,
+        "ms" => number,
+        "s" => number * 1e3,
+        "m" => number * 60e3,
+        _ => return None,
+    })
+}
+
+fn release_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the bench's own path");
+    exe.ancestors()
+        .find(|dir| dir.join("examples").is_dir() || dir.ends_with("release"))
+        .unwrap_or_else(|| exe.parent().expect("a directory"))
+        .to_path_buf()
+}
+
+fn settle() {
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let smoke = common::smoke();
+    let plan = Plan::new(smoke);
+    let mock_bin = common::arg("--server", "BENCH_SERVER_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_marketo-bulk-mock")));
+    let minimal_bin = common::arg("--minimal", "BENCH_MINIMAL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| release_dir().join("examples").join("minimal_axum"));
+    let wrk_bin = PathBuf::from(common::arg("--wrk", "BENCH_WRK").unwrap_or("wrk".into()));
+    if !minimal_bin.exists() {
+        eprintln!(
+            "{} is missing: run `cargo build --release --example minimal_axum` first, or \
+             scripts/bench.sh",
+            minimal_bin.display()
+        );
+        std::process::exit(2);
+    }
+
+    // Startup, in turns with the floor.
+    eprintln!("startup: {} runs each", plan.startup_runs);
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..plan.startup_runs {
+        ours.push(Server::start(&mock_bin, MOCK_ARGS).1);
+        floor.push(Server::start(&minimal_bin, &[]).1);
+    }
+    row(
+        "startup: spawn to /_mock/health answering",
+        millis(median(ours)),
+        millis(median(floor)),
+        "ms",
+        Target::ValueBelow(50.0, "ms"),
+    );
+
+    // Idle memory of a fresh mock, then end to end on it.
+    let (mock, _) = Server::start(&mock_bin, MOCK_ARGS);
+    settle();
+    let mock_idle = mock.memory("VmRSS");
+    let (data, rows) = lead_csv(0, plan.file_bytes, u64::MAX);
+    let size = data.len() as u64;
+    let file = Bytes::from(data);
+    let mut client = Client::new(&mock).await;
+    eprintln!(
+        "end to end: {} runs of {:.1} MB ({rows} rows)",
+        plan.e2e_runs,
+        mb(size)
+    );
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    let mut batch = 0;
+    for _ in 0..plan.e2e_runs {
+        client.reset().await;
+        floor.push(timed(|| assert_eq!(csv_count(std::hint::black_box(&file)), rows)).0);
+        let started = Instant::now();
+        batch = client.post(&file).await;
+        let imported = client.wait(batch).await;
+        ours.push(started.elapsed());
+        assert_eq!(imported, rows, "every row imports");
+    }
+    let e2e = median(ours);
+    eprintln!(
+        "end to end: {:.1} ms, {:.1} MB/s",
+        millis(e2e),
+        mb(size) / e2e.as_secs_f64()
+    );
+    row(
+        &format!("end to end: POST {:.1} MB + wait Complete", mb(size)),
+        millis(e2e),
+        millis(median(floor)),
+        "ms",
+        Target::RatioAtMost(4.0),
+    );
+
+    // Status polling, against a minimal server answering a body of the same size.
+    let status_url = format!("{}/bulk/v1/leads/batch/{batch}.json", mock.base());
+    let status_body = client
+        .http
+        .get(&status_url)
+        .bearer_auth(&client.token)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("the status answers")
+        .bytes()
+        .await
+        .expect("a status body");
+    let body_file = std::env::temp_dir().join(format!("bench-status-{}.json", std::process::id()));
+    std::fs::write(&body_file, &status_body).expect("a temporary file");
+    let body_arg = body_file.to_string_lossy().into_owned();
+    let (minimal, _) = Server::start(&minimal_bin, &["--body-file", &body_arg]);
+    settle();
+    let minimal_idle = minimal.memory("VmRSS");
+    row(
+        "idle RSS after startup",
+        mb(mock_idle),
+        mb(minimal_idle),
+        "MB",
+        Target::ValueBelow(15.0, "MB"),
+    );
+    let authorization = format!("Authorization: Bearer {}", client.token);
+    let minimal_url = format!("{}/bulk/v1/leads/batch/{batch}.json", minimal.base());
+    eprintln!(
+        "status polling: wrk -t2 -c32 -d{}s, {} round(s), {} byte bodies",
+        plan.wrk_seconds,
+        plan.wrk_rounds,
+        status_body.len()
+    );
+    let (mut ours, mut floor): (Vec<Load>, Vec<Load>) = (Vec::new(), Vec::new());
+    for _ in 0..plan.wrk_rounds {
+        floor.push(wrk(&wrk_bin, &minimal_url, None, plan.wrk_seconds));
+        ours.push(wrk(
+            &wrk_bin,
+            &status_url,
+            Some(&authorization),
+            plan.wrk_seconds,
+        ));
+    }
+    let best_rps = |loads: &[Load]| {
+        loads
+            .iter()
+            .map(|l| l.requests_per_second)
+            .fold(0.0, f64::max)
+    };
+    let best_p99 = |loads: &[Load]| loads.iter().map(|l| l.p99_ms).fold(f64::MAX, f64::min);
+    row(
+        "status polling: GET batch status under wrk",
+        best_rps(&ours),
+        best_rps(&floor),
+        "req/s",
+        Target::RatioAtLeast(0.7),
+    );
+    row(
+        "status polling: p99 latency under wrk",
+        best_p99(&ours),
+        best_p99(&floor),
+        "ms",
+        Target::ValueBelow(2.0, "ms"),
+    );
+    drop(minimal);
+    drop(mock);
+    let _ = std::fs::remove_file(&body_file);
+
+    // Peak memory with every queue slot taken by a large job.
+    eprintln!("peak: {} jobs of {:.1} MB", plan.peak_jobs, mb(size));
+    let (mock, _) = Server::start(&mock_bin, MOCK_ARGS);
+    let client = Client::new(&mock).await;
+    let mut batches = Vec::new();
+    for _ in 0..plan.peak_jobs {
+        batches.push(client.post(&file).await);
+    }
+    for batch in batches {
+        client.wait(batch).await;
+    }
+    let peak = mock.memory("VmHWM");
+    row(
+        &format!(
+            "peak RSS: {} jobs of {:.1} MB queued and running",
+            plan.peak_jobs,
+            mb(size)
+        ),
+        mb(peak),
+        mb(size * plan.peak_jobs as u64),
+        "MB",
+        Target::ValueBelow(250.0, "MB"),
+    );
+    drop(mock);
+
+    // Memory a stored lead takes: distinct leads imported file by file.
+    eprintln!("stored leads: {} distinct", plan.stored_leads);
+    let (mock, _) = Server::start(&mock_bin, MOCK_ARGS);
+    let client = Client::new(&mock).await;
+    settle();
+    let before = mock.memory("VmRSS");
+    let (mut stored, mut csv_bytes) = (0, 0);
+    while stored < plan.stored_leads {
+        let (data, count) = lead_csv(stored, plan.file_bytes, plan.stored_leads - stored);
+        csv_bytes += data.len() - common::HEADER.len() - 2;
+        let batch = client.post(&Bytes::from(data)).await;
+        assert_eq!(client.wait(batch).await, count, "every row imports");
+        stored += count;
+    }
+    settle();
+    let after = mock.memory("VmRSS");
+    row(
+        &format!("RSS a stored lead, {}k leads imported", stored / 1000),
+        (after.saturating_sub(before)) as f64 / stored as f64,
+        csv_bytes as f64 / stored as f64,
+        "B",
+        Target::None,
+    );
+    drop(mock);
+}
