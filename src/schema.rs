@@ -148,6 +148,21 @@ impl Value {
 pub struct Values(Vec<(FieldId, Value)>);
 
 impl Values {
+    /// Values from a list in any order; of a field given twice, the last wins.
+    pub fn from_vec(mut values: Vec<(FieldId, Value)>) -> Values {
+        // A stable sort keeps a repeated field's values in order, so the last one is kept.
+        values.sort_by_key(|(field, _)| *field);
+        values.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        values.shrink_to_fit();
+        Values(values)
+    }
+
     pub fn get(&self, field: FieldId) -> Option<&Value> {
         self.0
             .binary_search_by_key(&field, |(id, _)| *id)
@@ -212,6 +227,19 @@ mod tests {
         assert_eq!(values.get(5), Some(&Value::Integer(2)));
         assert_eq!(values.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [2, 5]);
         assert_eq!(values.get(3), None);
+    }
+
+    #[test]
+    fn values_from_a_list_are_sorted_and_the_last_of_a_repeated_field_wins() {
+        let values = Values::from_vec(vec![
+            (4, Value::Integer(1)),
+            (1, Value::Integer(2)),
+            (4, Value::Integer(3)),
+        ]);
+        assert_eq!(
+            values.iter().cloned().collect::<Vec<_>>(),
+            [(1, Value::Integer(2)), (4, Value::Integer(3))]
+        );
     }
 
     #[test]

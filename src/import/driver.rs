@@ -14,7 +14,7 @@ use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::jobs::{Counters, ImportKind, ImportWork, ResultFiles, Step};
-use crate::schema::FieldDef;
+use crate::schema::{FieldDef, Value};
 use crate::store::Db;
 
 /// Opens an upload and reads its header, mapping an empty file to Marketo's 1003.
@@ -57,8 +57,9 @@ pub trait RowTarget: Send + 'static {
         None
     }
 
-    /// Turns a checked row into what the store takes, or the reason it fails.
-    fn prepare(&self, row: CheckedRow) -> Result<Self::Row, String>;
+    /// Turns a checked row (a value per column, `None` for an empty cell) into what the
+    /// store takes, or the reason it fails.
+    fn prepare(&self, values: Vec<Option<Value>>) -> Result<Self::Row, String>;
 
     /// Writes rows in file order; each gets its extra warnings, or the reason it failed.
     fn write(
@@ -152,12 +153,13 @@ impl<T: RowTarget> RowImport<T> {
                 (Some(reason), _) => Err(reason.to_owned()),
                 (None, Some(reason)) => Err(reason),
                 (None, None) => check_row(&columns, &row.cells).and_then(|checked| {
-                    let warnings = checked.warnings.clone();
+                    let CheckedRow { values, warnings } = checked;
                     self.target
-                        .prepare(checked)
+                        .prepare(values)
                         .map(|prepared| (warnings, prepared))
                 }),
             };
+            self.rows.recycle(row);
             match prepared {
                 Ok((warnings, prepared)) => {
                     ready.push(prepared);

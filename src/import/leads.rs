@@ -4,7 +4,6 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
-use super::validate::CheckedRow;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{DataType, FieldDef, FieldId, Value};
@@ -151,11 +150,11 @@ pub struct LeadRow {
 impl RowTarget for LeadTarget {
     type Row = LeadRow;
 
-    fn prepare(&self, row: CheckedRow) -> Result<LeadRow, String> {
+    fn prepare(&self, values: Vec<Option<Value>>) -> Result<LeadRow, String> {
         let key = self
             .plan
             .lookup_column
-            .and_then(|at| row.values[at].clone())
+            .and_then(|at| values[at].clone())
             .ok_or_else(|| {
                 format!(
                     "Value for lookup field '{}' not found",
@@ -168,7 +167,7 @@ impl RowTarget for LeadTarget {
             .columns
             .iter()
             .zip(&self.writable)
-            .zip(row.values)
+            .zip(values)
             .filter(|((_, writable), _)| **writable)
             .filter_map(|((field, _), value)| Some((*field, value?)))
             .collect();

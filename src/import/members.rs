@@ -4,7 +4,6 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
-use super::validate::CheckedRow;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
@@ -94,13 +93,13 @@ pub struct MemberRow {
 impl RowTarget for MemberTarget {
     type Row = MemberRow;
 
-    fn prepare(&self, row: CheckedRow) -> Result<MemberRow, String> {
+    fn prepare(&self, values: Vec<Option<Value>>) -> Result<MemberRow, String> {
         let email = self
             .email
-            .and_then(|(at, _)| row.values[at].clone())
+            .and_then(|(at, _)| values[at].clone())
             .ok_or_else(|| "Value for lookup field 'email' not found".to_owned())?;
         let (mut lead_values, mut member_values) = (Vec::new(), Vec::new());
-        for (column, value) in self.columns.iter().zip(row.values) {
+        for (column, value) in self.columns.iter().zip(values) {
             match (column, value) {
                 (Column::Lead(field), Some(value)) => lead_values.push((*field, value)),
                 (Column::Member(field), Some(value)) => member_values.push((*field, value)),

@@ -4,7 +4,6 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
-use super::validate::CheckedRow;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
@@ -112,23 +111,23 @@ impl RowTarget for ObjectTarget {
         self.dedupe_columns.is_none().then_some(MISSING_DEDUPE)
     }
 
-    fn prepare(&self, row: CheckedRow) -> Result<ObjectRow, String> {
+    fn prepare(&self, values: Vec<Option<Value>>) -> Result<ObjectRow, String> {
         let dedupe_columns = self.dedupe_columns.as_deref().unwrap_or_default();
         let key_values: Option<Vec<&Value>> = dedupe_columns
             .iter()
-            .map(|at| row.values[*at].as_ref())
+            .map(|at| values[*at].as_ref())
             .collect();
         let key = dedupe_key(&key_values.ok_or(MISSING_DEDUPE)?);
         let links = self
             .links
             .iter()
             .enumerate()
-            .filter_map(|(link, l)| Some((link, row.values[l.column].clone()?)))
+            .filter_map(|(link, l)| Some((link, values[l.column].clone()?)))
             .collect();
         let values = self
             .columns
             .iter()
-            .zip(row.values)
+            .zip(values)
             .filter_map(|(field, value)| Some((*field, value?)))
             .collect();
         Ok(ObjectRow { key, values, links })

@@ -40,6 +40,8 @@ pub struct RowReader {
     reader: csv::Reader<Cursor<Bytes>>,
     /// A row read ahead by [`RowReader::has_more`].
     peeked: Option<RawRow>,
+    /// Records handed back by [`RowReader::recycle`], so rows reuse their buffers.
+    spare: Vec<ByteRecord>,
 }
 
 impl std::fmt::Debug for RowReader {
@@ -68,6 +70,7 @@ impl RowReader {
             start,
             reader,
             peeked: None,
+            spare: Vec::new(),
         };
         let first = rows.next_row().ok_or(HeaderError::Empty)?;
         let names = first
@@ -88,6 +91,13 @@ impl RowReader {
         self.peeked.is_some()
     }
 
+    /// Gives a row's buffer back for the next row to use.
+    pub fn recycle(&mut self, row: RawRow) {
+        if self.spare.len() < 4 {
+            self.spare.push(row.cells);
+        }
+    }
+
     /// The raw bytes of a row, without its line ending.
     pub fn raw(&self, span: &Range<usize>) -> Bytes {
         self.data.slice(span.clone())
@@ -99,7 +109,7 @@ impl RowReader {
         if let Some(row) = self.peeked.take() {
             return Some(row);
         }
-        let mut cells = ByteRecord::new();
+        let mut cells = self.spare.pop().unwrap_or_default();
         match self.reader.read_byte_record(&mut cells) {
             Ok(false) => None,
             Ok(true) => {

@@ -24,8 +24,9 @@ pub fn check_value(field: &FieldDef, raw: &str) -> Result<Checked, String> {
             if data_type == DataType::Email && !looks_like_email(raw) {
                 warnings.push("Invalid email address".to_owned());
             }
+            // A value no longer in bytes than the limit cannot be longer in characters.
             let text = match field.length {
-                Some(limit) if raw.chars().count() > limit => {
+                Some(limit) if raw.len() > limit && raw.chars().count() > limit => {
                     warnings.push(format!(
                         "Value truncated to {limit} characters in field {}",
                         field.display_name
@@ -100,11 +101,15 @@ pub fn looks_like_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
+    let bytes = domain.as_bytes();
     !local.is_empty()
+        && !bytes.is_empty()
         && !domain.contains('@')
         && !text.chars().any(char::is_whitespace)
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|label| !label.is_empty())
+        && bytes.contains(&b'.')
+        && bytes[0] != b'.'
+        && bytes[bytes.len() - 1] != b'.'
+        && !bytes.windows(2).any(|pair| pair == b"..")
 }
 
 fn parse_boolean(text: &str) -> Option<bool> {
