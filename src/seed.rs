@@ -213,7 +213,7 @@ pub fn export(db: &Db) -> Json {
             record.insert("createdAt".into(), json!(lead.created_at.to_marketo()));
             record.insert("updatedAt".into(), json!(lead.updated_at.to_marketo()));
             for (field, value) in lead.values.iter() {
-                record.insert(lead_schema.field(*field).name.clone(), value.to_json());
+                record.insert(lead_schema.field(field).name.clone(), value.to_json());
             }
             Json::Object(record)
         })
@@ -232,7 +232,7 @@ pub fn export(db: &Db) -> Json {
                     out.insert("createdAt".into(), json!(record.created_at.to_marketo()));
                     out.insert("updatedAt".into(), json!(record.updated_at.to_marketo()));
                     for (field, value) in record.values.iter() {
-                        out.insert(object.schema.field(*field).name.clone(), value.to_json());
+                        out.insert(object.schema.field(field).name.clone(), value.to_json());
                     }
                     Json::Object(out)
                 })
@@ -261,7 +261,7 @@ pub fn export(db: &Db) -> Json {
                     json!(member.membership_date.to_marketo()),
                 );
                 for (field, value) in member.values.iter() {
-                    out.insert(member_schema.field(*field).name.clone(), value.to_json());
+                    out.insert(member_schema.field(field).name.clone(), value.to_json());
                 }
                 Json::Object(out)
             })

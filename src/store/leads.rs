@@ -47,8 +47,19 @@ pub struct Lead {
 }
 
 impl Lead {
-    pub fn get(&self, field: FieldId) -> Option<&Value> {
+    pub fn get(&self, field: FieldId) -> Option<Value> {
         self.values.get(field)
+    }
+
+    /// A field's value as lookup text, borrowed when it is stored as text.
+    fn key(&self, field: FieldId) -> Option<Cow<'_, str>> {
+        match self.values.text(field) {
+            Some(text) => Some(Cow::Borrowed(text)),
+            None => self
+                .values
+                .get(field)
+                .map(|value| Cow::Owned(value.key_text())),
+        }
     }
 }
 
@@ -270,8 +281,8 @@ impl LeadDb {
         }
         let mut index = Index::default();
         for lead in &self.leads {
-            if let Some(value) = lead.get(field) {
-                index.add(key_hash(lead.partition, &key_text(value)), lead.id);
+            if let Some(value) = lead.key(field) {
+                index.add(key_hash(lead.partition, &value), lead.id);
             }
         }
         if let Some(slot) = self.indexes.get_mut(usize::from(field)) {
@@ -318,8 +329,8 @@ impl LeadDb {
         let id = LeadId::try_from(self.leads.len() + 1).unwrap_or(LeadId::MAX);
         let values = Values::from_vec(values);
         for (field, value) in values.iter() {
-            if let Some(Some(index)) = self.indexes.get_mut(usize::from(*field)) {
-                index.add(key_hash(partition, &key_text(value)), id);
+            if let Some(Some(index)) = self.indexes.get_mut(usize::from(field)) {
+                index.add(key_hash(partition, &key_text(&value)), id);
             }
         }
         self.leads.push(Lead {
@@ -337,21 +348,30 @@ impl LeadDb {
             return;
         };
         lead.updated_at = now;
-        for (field, value) in values {
-            let index = self
-                .indexes
-                .get_mut(usize::from(field))
-                .and_then(Option::as_mut);
-            let new_key = index
-                .is_some()
-                .then(|| key_hash(lead.partition, &key_text(&value)));
-            let old = lead.values.set(field, value);
-            if let (Some(index), Some(new_key)) = (index, new_key) {
-                if let Some(old) = old {
-                    index.remove(key_hash(lead.partition, &key_text(&old)), id);
-                }
-                index.add(new_key, id);
+        let partition = lead.partition;
+        let indexes = &mut self.indexes;
+        let new_keys: Vec<(FieldId, Option<u64>)> = values
+            .iter()
+            .map(|(field, value)| {
+                let indexed = indexes
+                    .get(usize::from(*field))
+                    .is_some_and(Option::is_some);
+                (
+                    *field,
+                    indexed.then(|| key_hash(partition, &key_text(value))),
+                )
+            })
+            .collect();
+        let old = lead.values.merge(values);
+        for ((field, new_key), old) in new_keys.into_iter().zip(old) {
+            let (Some(new_key), Some(Some(index))) = (new_key, indexes.get_mut(usize::from(field)))
+            else {
+                continue;
+            };
+            if let Some(old) = old {
+                index.remove(key_hash(partition, &key_text(&old)), id);
             }
+            index.add(new_key, id);
         }
     }
 
@@ -375,9 +395,7 @@ impl LeadDb {
         candidates.iter().copied().filter(move |id| {
             self.lead(*id).is_some_and(|lead| {
                 lead.partition == partition
-                    && lead
-                        .get(field)
-                        .is_some_and(|value| same_text(&key_text(value), text))
+                    && lead.key(field).is_some_and(|value| same_text(&value, text))
             })
         })
     }
@@ -392,10 +410,7 @@ impl LeadDb {
         } else {
             self.leads
                 .iter()
-                .filter(|lead| {
-                    lead.get(field)
-                        .is_some_and(|v| same_text(&key_text(v), value))
-                })
+                .filter(|lead| lead.key(field).is_some_and(|v| same_text(&v, value)))
                 .map(|lead| lead.id)
                 .collect()
         };
@@ -490,8 +505,8 @@ mod tests {
         assert_eq!(id, again);
         assert_eq!(db.len(), 1);
         let lead = db.lead(id).unwrap();
-        assert_eq!(lead.get(2), Some(&text("Ann")));
-        assert_eq!(lead.get(3), Some(&Value::Integer(7)));
+        assert_eq!(lead.get(2), Some(text("Ann")));
+        assert_eq!(lead.get(3), Some(Value::Integer(7)));
         assert_eq!((lead.created_at, lead.updated_at), (T0, T1));
     }
 

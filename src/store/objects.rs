@@ -124,10 +124,7 @@ impl ObjectType {
         if lead.is_some() {
             record.lead = lead;
         }
-        for (field, value) in values {
-            record.values.set(field, value);
-        }
-        record.values.shrink();
+        record.values.merge(values);
         created
     }
 
@@ -234,8 +231,8 @@ mod tests {
         ));
         assert_eq!(cars.records().len(), 1);
         let record = &cars.records()[0];
-        assert_eq!(record.values.get(1), Some(&Value::Text("blue".into())));
-        assert_eq!(record.values.get(0), Some(&vin));
+        assert_eq!(record.values.get(1), Some(Value::Text("blue".into())));
+        assert_eq!(record.values.get(0), Some(vin));
         assert_eq!(
             (record.created_at, record.updated_at, record.lead),
             (Timestamp(1), Timestamp(2), Some(7))

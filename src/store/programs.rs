@@ -147,9 +147,7 @@ impl ProgramDb {
             values: Values::default(),
         });
         member.updated_at = now;
-        for (field, value) in values {
-            member.values.set(field, value);
-        }
+        member.values.merge(values);
         if member.status.step > status.step {
             return Err(AlreadyPast);
         }
