@@ -21,8 +21,19 @@ pub struct Settings {
     pub config: Config,
 }
 
+/// Every handler and middleware gets a clone: one reference count, whatever the state holds.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub tokens: Arc<Tokens>,
@@ -31,6 +42,8 @@ pub struct AppState {
     pub faults: Arc<Faults>,
     pub journal: Arc<Journal>,
     pub limits: Arc<ApiLimits>,
+    /// Numbers requests, for their `requestId`; starts anywhere, so ids differ across runs.
+    pub request_sequence: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -52,7 +65,7 @@ impl AppState {
             retention: Duration::from_secs(config.batch_retention_hours.saturating_mul(3600)),
         };
         let faults = Arc::new(Faults::default());
-        AppState {
+        AppState(Arc::new(Shared {
             settings: Arc::new(Settings {
                 max_file_bytes: config.max_file_bytes,
                 config: config.clone(),
@@ -64,7 +77,10 @@ impl AppState {
             faults,
             journal: Arc::new(Journal::new(config.journal_size)),
             limits: Arc::new(ApiLimits::new(config.limit_settings())),
-        }
+            request_sequence: std::sync::atomic::AtomicU64::new(
+                uuid::Uuid::new_v4().as_u128() as u64
+            ),
+        }))
     }
 
     pub fn read_db(&self) -> std::sync::RwLockReadGuard<'_, Db> {
@@ -99,12 +115,6 @@ impl AppState {
         self.engine.set_timing(config.timing());
         self.clock.set_mode(config.clock);
         Ok(())
-    }
-}
-
-impl axum::extract::FromRef<AppState> for Clock {
-    fn from_ref(state: &AppState) -> Clock {
-        state.clock.clone()
     }
 }
 
