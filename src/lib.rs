@@ -34,8 +34,3 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;
-
-/// Imports allocate a value per cell; mimalloc serves those small, short-lived allocations
-/// much faster than the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

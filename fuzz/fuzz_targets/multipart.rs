@@ -16,7 +16,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 fuzz_target!(|data: &[u8]| {
     let Some((&limit, body)) = data.split_first() else { return };
     let limit = usize::from(limit) * 16;
-    let result = runtime().block_on(read_form(Body::from(body.to_vec()), "fuzzboundary".into(), limit));
+    let result = runtime().block_on(read_form(Body::from(body.to_vec()), "fuzzboundary".into(), limit, Some(body.len())));
     if let Ok((Some(file), _)) = result {
         assert!(file.len() <= limit);
     }
