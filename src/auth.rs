@@ -2,7 +2,7 @@
 //! every emulated route.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -52,7 +52,7 @@ pub struct Tokens {
     clock: Clock,
     credentials: Credentials,
     lifetime: Duration,
-    table: Mutex<TokenTable>,
+    table: RwLock<TokenTable>,
 }
 
 impl Tokens {
@@ -61,12 +61,12 @@ impl Tokens {
             clock,
             credentials,
             lifetime,
-            table: Mutex::new(TokenTable::default()),
+            table: RwLock::new(TokenTable::default()),
         }
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, TokenTable> {
-        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    fn table(&self) -> std::sync::RwLockWriteGuard<'_, TokenTable> {
+        self.table.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The scope names the API-only user, as Marketo's does.
@@ -138,11 +138,10 @@ impl Tokens {
         let token = token
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::EmptyToken)?;
-        let expires = *self
-            .table()
-            .issued
-            .get(token)
-            .ok_or(ApiError::InvalidToken)?;
+        // Every call checks its token, so readers share the lock.
+        let table = self.table.read().unwrap_or_else(|p| p.into_inner());
+        let expires = *table.issued.get(token).ok_or(ApiError::InvalidToken)?;
+        drop(table);
         if self.clock.now() < expires {
             Ok(())
         } else {

@@ -5,6 +5,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::clock::Timestamp;
+
 /// One call as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,8 +21,13 @@ pub struct Entry {
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<u32>,
-    /// RFC 3339, from the mock's clock.
-    pub time: String,
+    /// From the mock's clock; written as RFC 3339 when the journal is read.
+    #[serde(serialize_with = "rfc3339")]
+    pub time: Timestamp,
+}
+
+fn rfc3339<S: serde::Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.to_rfc3339())
 }
 
 #[derive(Debug)]
@@ -73,7 +80,7 @@ mod tests {
             http_status: 200,
             code: None,
             batch_id: None,
-            time: String::new(),
+            time: Timestamp(0),
         }
     }
 

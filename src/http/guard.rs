@@ -38,12 +38,13 @@ fn is_open_control(path: &str) -> bool {
     path == "/" || path == "/_mock/health" || path == "/_mock/ui" || path.starts_with("/_mock/ui/")
 }
 
-/// Records every emulated call, after the envelope is rendered so its code is known.
-pub async fn journal(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    if is_control(&path) {
-        return next.run(request).await;
+/// The outermost guard: control-plane calls go through [`control_plane`]; every emulated
+/// call is recorded in the journal, after its envelope is rendered so its code is known.
+pub async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_control(request.uri().path()) {
+        return control_plane(&state, request, next).await;
     }
+    let path = request.uri().path().to_owned();
     let method = request.method().to_string();
     let query = request.uri().query().map(str::to_owned);
     let response = next.run(request).await;
@@ -57,7 +58,7 @@ pub async fn journal(State(state): State<AppState>, request: Request, next: Next
             .get::<MarketoCode>()
             .map(|code| code.0.to_owned()),
         batch_id: response.extensions().get::<BatchRef>().map(|batch| batch.0),
-        time: state.clock.now().to_rfc3339(),
+        time: state.clock.now(),
     });
     response
 }
@@ -110,14 +111,10 @@ pub async fn faults_and_limits(
 
 /// Guards the control plane: off entirely (but for health) with `--no-control-plane`, or
 /// behind `--admin-token`, given as `Authorization: Bearer <token>` or `X-Admin-Token`.
-pub async fn control_plane(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn control_plane(state: &AppState, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let config = &state.settings.config;
-    if !is_control(path) || path == "/_mock/health" {
+    if path == "/_mock/health" {
         return next.run(request).await;
     }
     if config.no_control_plane {

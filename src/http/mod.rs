@@ -59,8 +59,7 @@ pub fn router(state: AppState) -> Router {
             axum::response::IntoResponse::into_response(ApiError::System)
         }))
         .layer(from_fn_with_state(state.clone(), envelope::render_errors))
-        .layer(from_fn_with_state(state.clone(), guard::journal))
-        .layer(from_fn_with_state(state.clone(), guard::control_plane))
+        .layer(from_fn_with_state(state.clone(), guard::front))
         // A body that stalls between chunks ends the call (604) instead of holding it open.
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
             state.settings.config.body_timeout_secs,
