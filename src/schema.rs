@@ -1,6 +1,7 @@
 //! Field definitions of the importable objects, loaded from the fixtures, and the typed values
 //! stored for them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -177,16 +178,24 @@ fn read_varint(bytes: &[u8], at: &mut usize) -> usize {
     }
 }
 
-fn encode(out: &mut Vec<u8>, field: FieldId, value: &Value) {
+fn put_text(out: &mut Vec<u8>, tag: u8, text: &str) {
+    out.push(tag);
+    put_varint(out, text.len());
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Appends a text value to a record being encoded; fields must come in ascending order.
+pub fn encode_text(out: &mut Vec<u8>, field: FieldId, text: &str) {
     out.extend_from_slice(&field.to_le_bytes());
-    let text = |out: &mut Vec<u8>, tag, text: &str| {
-        out.push(tag);
-        put_varint(out, text.len());
-        out.extend_from_slice(text.as_bytes());
-    };
+    put_text(out, TEXT, text);
+}
+
+/// Appends a value to a record being encoded; fields must come in ascending order.
+pub fn encode(out: &mut Vec<u8>, field: FieldId, value: &Value) {
+    out.extend_from_slice(&field.to_le_bytes());
     match value {
-        Value::Text(value) => text(out, TEXT, value),
-        Value::Date(value) => text(out, DATE, value),
+        Value::Text(value) => put_text(out, TEXT, value),
+        Value::Date(value) => put_text(out, DATE, value),
         Value::Integer(n) => {
             out.push(INTEGER);
             out.extend_from_slice(&n.to_le_bytes());
@@ -223,6 +232,19 @@ impl Stored<'_> {
             Stored::Float(n) => Value::Float(n),
             Stored::Boolean(flag) => Value::Boolean(flag),
             Stored::Datetime(millis) => Value::Datetime(millis),
+        }
+    }
+}
+
+/// The size of the value at `at` (just past its field id and tag), for skipping it.
+fn value_len(bytes: &[u8], tag: u8, at: usize) -> (usize, usize) {
+    match tag {
+        INTEGER | FLOAT | DATETIME => (0, 8),
+        FALSE | TRUE => (0, 0),
+        _ => {
+            let mut cursor = at;
+            let len = read_varint(bytes, &mut cursor);
+            (cursor - at, len)
         }
     }
 }
@@ -296,6 +318,11 @@ impl Values {
         Values(out.into_boxed_slice())
     }
 
+    /// A record built with [`encode`] and [`encode_text`], fields in ascending order.
+    pub fn from_encoded(bytes: Vec<u8>) -> Values {
+        Values(bytes.into_boxed_slice())
+    }
+
     fn fields(&self) -> Fields<'_> {
         Fields {
             bytes: &self.0,
@@ -303,15 +330,83 @@ impl Values {
         }
     }
 
+    /// A field's value as text for lookups, borrowed when it is stored as text.
+    pub fn key_of(&self, field: FieldId) -> Option<Cow<'_, str>> {
+        match self.find(field)?.1 {
+            Stored::Text(text) | Stored::Date(text) => Some(Cow::Borrowed(text)),
+            other => Some(Cow::Owned(other.to_value().key_text())),
+        }
+    }
+
+    /// The ids of the fields the record holds, in order.
+    pub fn field_ids(&self) -> impl Iterator<Item = FieldId> + '_ {
+        self.fields().map(|(field, _)| field)
+    }
+
+    /// Overlays `updates` on this record, field by field, without decoding either.
+    pub fn merge_record(&mut self, updates: &Values) {
+        let (mut mine, mut theirs) = (self.spans().peekable(), updates.spans().peekable());
+        let mut out = Vec::with_capacity(self.0.len() + updates.0.len());
+        loop {
+            let take_mine = match (mine.peek().map(|(f, _)| *f), theirs.peek().map(|(f, _)| *f)) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(a), Some(b)) => {
+                    if a == b {
+                        // The update replaces this field.
+                        mine.next();
+                    }
+                    a < b
+                }
+            };
+            let next = if take_mine {
+                mine.next()
+            } else {
+                theirs.next()
+            };
+            out.extend_from_slice(next.map_or(&[][..], |(_, bytes)| bytes));
+        }
+        drop((mine, theirs));
+        *self = Values(out.into_boxed_slice());
+    }
+
+    /// Each field's id and its whole encoded bytes.
+    fn spans(&self) -> impl Iterator<Item = (FieldId, &[u8])> + '_ {
+        let mut fields = self.fields();
+        std::iter::from_fn(move || {
+            let start = fields.at;
+            let (field, _) = fields.next()?;
+            Some((field, &fields.bytes[start..fields.at]))
+        })
+    }
+
+    /// Finds one field by walking the record's headers, decoding nothing else.
+    fn find(&self, field: FieldId) -> Option<(FieldId, Stored<'_>)> {
+        let bytes = &self.0[..];
+        let mut at = 0;
+        while at < bytes.len() {
+            let id = FieldId::from_le_bytes([bytes[at], bytes[at + 1]]);
+            if id == field {
+                return Fields { bytes, at }.next();
+            }
+            if id > field {
+                return None;
+            }
+            let tag = bytes[at + 2];
+            let (prefix, len) = value_len(bytes, tag, at + 3);
+            at += 3 + prefix + len;
+        }
+        None
+    }
+
     pub fn get(&self, field: FieldId) -> Option<Value> {
-        self.fields()
-            .find(|(id, _)| *id == field)
-            .map(|(_, value)| value.to_value())
+        self.find(field).map(|(_, value)| value.to_value())
     }
 
     /// A text or date value without copying it, for comparisons.
     pub fn text(&self, field: FieldId) -> Option<&str> {
-        match self.fields().find(|(id, _)| *id == field)?.1 {
+        match self.find(field)?.1 {
             Stored::Text(text) | Stored::Date(text) => Some(text),
             _ => None,
         }
@@ -385,6 +480,34 @@ mod tests {
         assert_eq!(values.text(9), Some(long.as_str()));
         assert_eq!(values.text(1), None);
         assert_eq!(values.get(8), None);
+    }
+
+    #[test]
+    fn merging_records_overlays_updates_field_by_field() {
+        let mut record = Values::from_vec(vec![
+            (1, Value::Text("a".into())),
+            (3, Value::Integer(3)),
+            (5, Value::Boolean(true)),
+        ]);
+        let updates = Values::from_vec(vec![
+            (0, Value::Integer(0)),
+            (3, Value::Text("three".into())),
+            (9, Value::Float(9.5)),
+        ]);
+        record.merge_record(&updates);
+        assert_eq!(
+            record.iter().collect::<Vec<_>>(),
+            [
+                (0, Value::Integer(0)),
+                (1, Value::Text("a".into())),
+                (3, Value::Text("three".into())),
+                (5, Value::Boolean(true)),
+                (9, Value::Float(9.5)),
+            ]
+        );
+        assert_eq!(record.key_of(3).as_deref(), Some("three"));
+        assert_eq!(record.key_of(0).as_deref(), Some("0"));
+        assert_eq!(record.field_ids().collect::<Vec<_>>(), [0, 1, 3, 5, 9]);
     }
 
     #[test]

@@ -9,12 +9,12 @@ use bytes::Bytes;
 use super::Format;
 use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
 use super::rows::{Header, HeaderError, RowReader};
-use super::validate::{CheckedRow, check_row};
+use super::validate::{Cell, CheckedRow, check_row};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::jobs::{Counters, ImportKind, ImportWork, ResultFiles, Step};
-use crate::schema::{FieldDef, Value};
+use crate::schema::FieldDef;
 use crate::store::Db;
 
 /// Opens an upload and reads its header, mapping an empty file to Marketo's 1003.
@@ -59,7 +59,7 @@ pub trait RowTarget: Send + 'static {
 
     /// Turns a checked row (a value per column, `None` for an empty cell) into what the
     /// store takes, or the reason it fails.
-    fn prepare(&self, values: Vec<Option<Value>>) -> Result<Self::Row, String>;
+    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<Self::Row, String>;
 
     /// Writes rows in file order; each gets its extra warnings, or the reason it failed.
     fn write(

@@ -4,9 +4,10 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
+use super::validate::Cell;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::schema::{DataType, FieldDef, FieldId, Value};
+use crate::schema::{DataType, FieldDef, FieldId, Value, Values, encode, encode_text};
 use crate::store::Db;
 use crate::store::leads::{LeadDb, virtual_fields};
 
@@ -116,7 +117,11 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
 /// The lead side of an import: finds each row's lead and writes its values.
 pub struct LeadTarget {
     plan: LeadPlan,
-    writable: Vec<bool>,
+    /// The writable columns, in ascending field order: a record is encoded straight from the
+    /// row's cells in that order, with no sorting or copying per cell.
+    encode_order: Vec<usize>,
+    /// Whether the lookup is by `id`, which names a lead rather than being written.
+    by_id: bool,
 }
 
 impl LeadTarget {
@@ -128,10 +133,18 @@ impl LeadTarget {
         context: ImportContext,
     ) -> RowImport<LeadTarget> {
         let columns = plan.defs.clone();
-        let writable = columns.iter().map(FieldDef::writable).collect();
+        let mut encode_order: Vec<usize> = (0..columns.len())
+            .filter(|at| columns[*at].writable())
+            .collect();
+        encode_order.sort_by_key(|at| plan.columns[*at]);
+        let by_id = !plan.lookup_column.is_some_and(|at| columns[at].writable());
         let format = plan.format;
         RowImport::new(
-            LeadTarget { plan, writable },
+            LeadTarget {
+                plan,
+                encode_order,
+                by_id,
+            },
             columns,
             format,
             header,
@@ -141,37 +154,36 @@ impl LeadTarget {
     }
 }
 
-/// A lead row ready for the store.
+/// A lead row ready for the store: its encoded values, and the `id` it names when the
+/// lookup is by id (otherwise the lookup value is inside the record).
 pub struct LeadRow {
-    key: Value,
-    values: Vec<(FieldId, Value)>,
+    id_key: Option<Value>,
+    record: Values,
 }
 
 impl RowTarget for LeadTarget {
     type Row = LeadRow;
 
-    fn prepare(&self, values: Vec<Option<Value>>) -> Result<LeadRow, String> {
-        let key = self
-            .plan
-            .lookup_column
-            .and_then(|at| values[at].clone())
-            .ok_or_else(|| {
-                format!(
-                    "Value for lookup field '{}' not found",
-                    self.plan.lookup_name
-                )
-            })?;
-        // The lookup by `id` names the lead; read-only fields are never written.
-        let values = self
-            .plan
-            .columns
-            .iter()
-            .zip(&self.writable)
-            .zip(values)
-            .filter(|((_, writable), _)| **writable)
-            .filter_map(|((field, _), value)| Some((*field, value?)))
-            .collect();
-        Ok(LeadRow { key, values })
+    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<LeadRow, String> {
+        let Some(key) = self.plan.lookup_column.and_then(|at| values[at].as_ref()) else {
+            return Err(format!(
+                "Value for lookup field '{}' not found",
+                self.plan.lookup_name
+            ));
+        };
+        let id_key = self.by_id.then(|| key.clone().into_value());
+        let mut bytes = Vec::with_capacity(self.encode_order.len() * 24);
+        for at in &self.encode_order {
+            match &values[*at] {
+                None => {}
+                Some(Cell::Text(text)) => encode_text(&mut bytes, self.plan.columns[*at], text),
+                Some(Cell::Parsed(value)) => encode(&mut bytes, self.plan.columns[*at], value),
+            }
+        }
+        Ok(LeadRow {
+            id_key,
+            record: Values::from_encoded(bytes),
+        })
     }
 
     fn write(
@@ -186,11 +198,11 @@ impl RowTarget for LeadTarget {
             .map(|row| {
                 let id = db
                     .leads
-                    .upsert(
+                    .upsert_record(
                         self.plan.partition,
                         self.plan.lookup,
-                        &row.key,
-                        row.values,
+                        row.id_key.as_ref(),
+                        row.record,
                         now,
                     )
                     .map_err(|error| error.to_string())?;

@@ -4,6 +4,7 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
+use super::validate::Cell;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
@@ -93,7 +94,11 @@ pub struct MemberRow {
 impl RowTarget for MemberTarget {
     type Row = MemberRow;
 
-    fn prepare(&self, values: Vec<Option<Value>>) -> Result<MemberRow, String> {
+    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<MemberRow, String> {
+        let values: Vec<Option<Value>> = values
+            .into_iter()
+            .map(|cell| cell.map(Cell::into_value))
+            .collect();
         let email = self
             .email
             .and_then(|(at, _)| values[at].clone())

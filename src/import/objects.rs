@@ -4,6 +4,7 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
+use super::validate::Cell;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
@@ -111,7 +112,11 @@ impl RowTarget for ObjectTarget {
         self.dedupe_columns.is_none().then_some(MISSING_DEDUPE)
     }
 
-    fn prepare(&self, values: Vec<Option<Value>>) -> Result<ObjectRow, String> {
+    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<ObjectRow, String> {
+        let values: Vec<Option<Value>> = values
+            .into_iter()
+            .map(|cell| cell.map(Cell::into_value))
+            .collect();
         let dedupe_columns = self.dedupe_columns.as_deref().unwrap_or_default();
         let key_values: Option<Vec<&Value>> = dedupe_columns
             .iter()

@@ -6,17 +6,36 @@
 use csv::ByteRecord;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
+use std::borrow::Cow;
+
 use crate::schema::{DataType, FieldDef, Value};
+
+/// A checked cell: text stays borrowed from the row (nothing is copied until it is stored),
+/// other types are parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
+    Parsed(Value),
+}
+
+impl Cell<'_> {
+    pub fn into_value(self) -> Value {
+        match self {
+            Cell::Text(text) => Value::Text(text.into()),
+            Cell::Parsed(value) => value,
+        }
+    }
+}
 
 /// A value that passed, perhaps with warnings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Checked {
-    pub value: Value,
+pub struct Checked<'a> {
+    pub value: Cell<'a>,
     pub warnings: Vec<String>,
 }
 
 /// Checks one non-empty cell. `Err` holds the row's failure reason.
-pub fn check_value(field: &FieldDef, raw: &str) -> Result<Checked, String> {
+pub fn check_value<'a>(field: &FieldDef, raw: &'a str) -> Result<Checked<'a>, String> {
     let invalid = || format!("Invalid data type in field {}", field.display_name);
     let mut warnings = Vec::new();
     let value = match field.data_type {
@@ -31,11 +50,14 @@ pub fn check_value(field: &FieldDef, raw: &str) -> Result<Checked, String> {
                         "Value truncated to {limit} characters in field {}",
                         field.display_name
                     ));
-                    raw.chars().take(limit).collect::<String>()
+                    Cow::Owned(raw.chars().take(limit).collect::<String>())
                 }
-                _ => raw.to_owned(),
+                _ => Cow::Borrowed(raw),
             };
-            Value::Text(text.into_boxed_str())
+            return Ok(Checked {
+                value: Cell::Text(text),
+                warnings,
+            });
         }
         DataType::Integer | DataType::Score => {
             // Marketo integers are 32-bit.
@@ -56,19 +78,25 @@ pub fn check_value(field: &FieldDef, raw: &str) -> Result<Checked, String> {
         DataType::Datetime => Value::Datetime(parse_datetime(raw.trim()).ok_or_else(invalid)?),
         _ => unreachable!("every textual type is handled above"),
     };
-    Ok(Checked { value, warnings })
+    Ok(Checked {
+        value: Cell::Parsed(value),
+        warnings,
+    })
 }
 
 /// A row checked against its columns: one entry a column, `None` where the cell was empty
 /// (which leaves the stored value unchanged).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CheckedRow {
-    pub values: Vec<Option<Value>>,
+pub struct CheckedRow<'a> {
+    pub values: Vec<Option<Cell<'a>>>,
     pub warnings: Vec<String>,
 }
 
 /// Checks every cell of a row; the first failing cell's reason fails the row.
-pub fn check_row(columns: &[&FieldDef], cells: &ByteRecord) -> Result<CheckedRow, String> {
+pub fn check_row<'a>(
+    columns: &[&FieldDef],
+    cells: &'a ByteRecord,
+) -> Result<CheckedRow<'a>, String> {
     if cells.len() != columns.len() {
         return Err(format!(
             "Row has {} columns but the header has {}",
@@ -206,7 +234,7 @@ mod tests {
     fn ok(field: &FieldDef, raw: &str) -> Value {
         let checked = check_value(field, raw).unwrap();
         assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
-        checked.value
+        checked.value.into_value()
     }
 
     #[test]
@@ -270,7 +298,10 @@ mod tests {
     fn a_bad_email_is_kept_with_a_warning() {
         let email = field("Email Address", DataType::Email, Some(255));
         let checked = check_value(&email, "not-an-email").unwrap();
-        assert_eq!(checked.value, Value::Text("not-an-email".into()));
+        assert_eq!(
+            checked.value.into_value(),
+            Value::Text("not-an-email".into())
+        );
         assert_eq!(checked.warnings, ["Invalid email address"]);
         assert!(looks_like_email("ann.lee+tag@mail.example.com"));
         for bad in ["@x.com", "a@b", "a b@x.com", "a@x..com", "a@@x.com"] {
@@ -282,7 +313,7 @@ mod tests {
     fn an_over_long_value_is_truncated_by_characters_with_a_warning() {
         let tier = field("Customer Tier", DataType::String, Some(5));
         let checked = check_value(&tier, "Plüschplatin").unwrap();
-        assert_eq!(checked.value, Value::Text("Plüsc".into()));
+        assert_eq!(checked.value.into_value(), Value::Text("Plüsc".into()));
         assert_eq!(
             checked.warnings,
             ["Value truncated to 5 characters in field Customer Tier"]
@@ -306,7 +337,7 @@ mod tests {
         let name = field("First Name", DataType::String, None);
         let cells = ByteRecord::from(vec!["bad-email", ""]);
         let row = check_row(&[&email, &name], &cells).unwrap();
-        assert_eq!(row.values, [Some(Value::Text("bad-email".into())), None]);
+        assert_eq!(row.values, [Some(Cell::Text("bad-email".into())), None]);
         assert_eq!(row.warnings, ["Invalid email address"]);
     }
 

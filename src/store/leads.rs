@@ -53,13 +53,7 @@ impl Lead {
 
     /// A field's value as lookup text, borrowed when it is stored as text.
     fn key(&self, field: FieldId) -> Option<Cow<'_, str>> {
-        match self.values.text(field) {
-            Some(text) => Some(Cow::Borrowed(text)),
-            None => self
-                .values
-                .get(field)
-                .map(|value| Cow::Owned(value.key_text())),
-        }
+        self.values.key_of(field)
     }
 }
 
@@ -300,37 +294,53 @@ impl LeadDb {
         values: Vec<(FieldId, Value)>,
         now: Timestamp,
     ) -> Result<LeadId, UpsertError> {
+        self.upsert_record(partition, lookup, Some(key), Values::from_vec(values), now)
+    }
+
+    /// [`LeadDb::upsert`] of an encoded record. Without a `key`, the lookup value is the
+    /// record's own value of the lookup field (a lookup by `id` always needs the key).
+    pub fn upsert_record(
+        &mut self,
+        partition: u16,
+        lookup: FieldId,
+        key: Option<&Value>,
+        record: Values,
+        now: Timestamp,
+    ) -> Result<LeadId, UpsertError> {
         if Some(lookup) == self.id_field {
-            let Value::Integer(id) = key else {
+            let Some(Value::Integer(id)) = key else {
                 return Err(UpsertError::LeadNotFound);
             };
             let id = LeadId::try_from(*id).map_err(|_| UpsertError::LeadNotFound)?;
             self.lead(id).ok_or(UpsertError::LeadNotFound)?;
-            self.update(id, values, now);
+            self.update(id, record, now);
             return Ok(id);
         }
         self.ensure_index(lookup);
-        let text = key_text(key);
         let found = {
+            let text = match key {
+                Some(key) => key_text(key),
+                None => record.key_of(lookup).unwrap_or_default(),
+            };
             let mut matches = self.matches_in(partition, lookup, &text);
             (matches.next(), matches.next())
         };
         match found {
-            (None, _) => Ok(self.create(partition, values, now)),
+            (None, _) => Ok(self.create(partition, record, now)),
             (Some(id), None) => {
-                self.update(id, values, now);
+                self.update(id, record, now);
                 Ok(id)
             }
             (Some(_), Some(_)) => Err(UpsertError::MultipleMatches),
         }
     }
 
-    fn create(&mut self, partition: u16, values: Vec<(FieldId, Value)>, now: Timestamp) -> LeadId {
+    fn create(&mut self, partition: u16, values: Values, now: Timestamp) -> LeadId {
         let id = LeadId::try_from(self.leads.len() + 1).unwrap_or(LeadId::MAX);
-        let values = Values::from_vec(values);
-        for (field, value) in values.iter() {
-            if let Some(Some(index)) = self.indexes.get_mut(usize::from(field)) {
-                index.add(key_hash(partition, &key_text(&value)), id);
+        for (field, slot) in self.indexes.iter_mut().enumerate() {
+            let Some(index) = slot else { continue };
+            if let Some(key) = values.key_of(field as FieldId) {
+                index.add(key_hash(partition, &key), id);
             }
         }
         self.leads.push(Lead {
@@ -343,36 +353,24 @@ impl LeadDb {
         id
     }
 
-    fn update(&mut self, id: LeadId, values: Vec<(FieldId, Value)>, now: Timestamp) {
+    fn update(&mut self, id: LeadId, updates: Values, now: Timestamp) {
         let Some(lead) = self.leads.get_mut(id as usize - 1) else {
             return;
         };
         lead.updated_at = now;
         let partition = lead.partition;
-        let indexes = &mut self.indexes;
-        let new_keys: Vec<(FieldId, Option<u64>)> = values
-            .iter()
-            .map(|(field, value)| {
-                let indexed = indexes
-                    .get(usize::from(*field))
-                    .is_some_and(Option::is_some);
-                (
-                    *field,
-                    indexed.then(|| key_hash(partition, &key_text(value))),
-                )
-            })
-            .collect();
-        let old = lead.values.merge(values);
-        for ((field, new_key), old) in new_keys.into_iter().zip(old) {
-            let (Some(new_key), Some(Some(index))) = (new_key, indexes.get_mut(usize::from(field)))
-            else {
+        for field in updates.field_ids() {
+            let Some(Some(index)) = self.indexes.get_mut(usize::from(field)) else {
                 continue;
             };
-            if let Some(old) = old {
-                index.remove(key_hash(partition, &key_text(&old)), id);
+            if let Some(old) = lead.values.key_of(field) {
+                index.remove(key_hash(partition, &old), id);
             }
-            index.add(new_key, id);
+            if let Some(new) = updates.key_of(field) {
+                index.add(key_hash(partition, &new), id);
+            }
         }
+        lead.values.merge_record(&updates);
     }
 
     /// Adds leads to a static list; unknown lists are refused before any import starts.
