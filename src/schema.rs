@@ -62,6 +62,21 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// A writable field whose display name is its name, for tests.
+    #[cfg(test)]
+    pub fn named(name: &str, data_type: DataType) -> FieldDef {
+        FieldDef {
+            id: 0,
+            name: name.into(),
+            display_name: name.into(),
+            data_type,
+            length: None,
+            soap_name: None,
+            read_only: false,
+            updateable: None,
+        }
+    }
+
     pub fn writable(&self) -> bool {
         !self.read_only && self.updateable.unwrap_or(true)
     }
@@ -437,16 +452,7 @@ mod tests {
     use super::*;
 
     fn field(name: &str, data_type: DataType) -> FieldDef {
-        FieldDef {
-            id: 0,
-            name: name.into(),
-            display_name: name.into(),
-            data_type,
-            length: None,
-            soap_name: None,
-            read_only: false,
-            updateable: None,
-        }
+        FieldDef::named(name, data_type)
     }
 
     #[test]

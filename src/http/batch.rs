@@ -9,6 +9,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde::Serialize;
 
+use super::envelope::{RequestId, success};
+use super::extract::number_segment;
+use super::guard::with_batch;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::import::Format;
@@ -134,6 +137,30 @@ impl ObjectStatus {
 pub enum ResultKind {
     Failures,
     Warnings,
+}
+
+/// The status of a lead or program member batch.
+pub fn lead_style_status(
+    state: &AppState,
+    request_id: &RequestId,
+    batch: u32,
+    kind: ImportKind,
+) -> Result<Response, ApiError> {
+    let job = find(state, batch, kind)?;
+    Ok(with_batch(
+        success(request_id, &[LeadStatus::of(&job)]),
+        job.id,
+    ))
+}
+
+/// The failures or warnings file of a lead or program member batch.
+pub fn batch_file(
+    state: &AppState,
+    batch: &str,
+    kind: ImportKind,
+    which: ResultKind,
+) -> Result<Response, ApiError> {
+    result_file(&*find(state, number_segment(batch)?, kind)?, which)
 }
 
 /// Serves a result file as Marketo does: CSV-typed text, or HTTP 404 when the batch has none.

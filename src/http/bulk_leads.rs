@@ -4,9 +4,9 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use serde_json::json;
 
-use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
+use super::batch::{Created, ResultKind, batch_file, format_param, lead_style_status};
 use super::envelope::{RequestId, success};
-use super::extract::{Authorized, Segment, json_segment_id, number_segment};
+use super::extract::{Authorized, Segment, json_segment_id};
 use super::guard::with_batch;
 use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
@@ -32,12 +32,16 @@ pub fn routes() -> Api {
         .get(
             "/bulk/v1/leads/batch/{batchId}/failures.json",
             "Get import lead failures",
-            failures,
+            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+                batch_file(&state, &batch, ImportKind::Leads, ResultKind::Failures)
+            },
         )
         .get(
             "/bulk/v1/leads/batch/{batchId}/warnings.json",
             "Get import lead warnings",
-            warnings,
+            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+                batch_file(&state, &batch, ImportKind::Leads, ResultKind::Warnings)
+            },
         )
 }
 
@@ -78,31 +82,10 @@ async fn status(
     request_id: RequestId,
     Segment(batch): Segment,
 ) -> Result<Response, ApiError> {
-    let job = find(&state, json_segment_id(&batch)?, ImportKind::Leads)?;
-    Ok(with_batch(
-        success(&request_id, &[LeadStatus::of(&job)]),
-        job.id,
-    ))
-}
-
-async fn failures(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment(batch): Segment,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*find(&state, number_segment(&batch)?, ImportKind::Leads)?,
-        ResultKind::Failures,
-    )
-}
-
-async fn warnings(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment(batch): Segment,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*find(&state, number_segment(&batch)?, ImportKind::Leads)?,
-        ResultKind::Warnings,
+    lead_style_status(
+        &state,
+        &request_id,
+        json_segment_id(&batch)?,
+        ImportKind::Leads,
     )
 }

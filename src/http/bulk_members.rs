@@ -5,7 +5,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use serde_json::json;
 
-use super::batch::{Created, LeadStatus, ResultKind, find, format_param, result_file};
+use super::batch::{Created, ResultKind, batch_file, format_param, lead_style_status};
 use super::envelope::{RequestId, success};
 use super::extract::{Authorized, Segment, number_segment};
 use super::guard::with_batch;
@@ -28,17 +28,41 @@ pub fn routes() -> Api {
         .get(
             "/bulk/v1/program/members/import/{batchId}/status.json",
             "Get import program member status",
-            status,
+            |_: Authorized,
+             State(state): State<AppState>,
+             request_id: RequestId,
+             Segment(batch): Segment| async move {
+                lead_style_status(
+                    &state,
+                    &request_id,
+                    number_segment(&batch)?,
+                    ImportKind::ProgramMembers,
+                )
+            },
         )
         .get(
             "/bulk/v1/program/members/import/{batchId}/failures.json",
             "Get import program member failures",
-            failures,
+            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+                batch_file(
+                    &state,
+                    &batch,
+                    ImportKind::ProgramMembers,
+                    ResultKind::Failures,
+                )
+            },
         )
         .get(
             "/bulk/v1/program/members/import/{batchId}/warnings.json",
             "Get import program member warnings",
-            warnings,
+            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+                batch_file(
+                    &state,
+                    &batch,
+                    ImportKind::ProgramMembers,
+                    ResultKind::Warnings,
+                )
+            },
         )
 }
 
@@ -77,39 +101,4 @@ async fn create(
         success(&request_id, &[Created::of(&job)]),
         job.id,
     ))
-}
-
-async fn status(
-    _: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-    Segment(batch): Segment,
-) -> Result<Response, ApiError> {
-    let job = find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?;
-    Ok(with_batch(
-        success(&request_id, &[LeadStatus::of(&job)]),
-        job.id,
-    ))
-}
-
-async fn failures(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment(batch): Segment,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?,
-        ResultKind::Failures,
-    )
-}
-
-async fn warnings(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment(batch): Segment,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*find(&state, number_segment(&batch)?, ImportKind::ProgramMembers)?,
-        ResultKind::Warnings,
-    )
 }

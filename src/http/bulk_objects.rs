@@ -34,12 +34,20 @@ pub fn routes() -> Api {
         .get(
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/failures.json",
             "Get import custom object failures",
-            failures,
+            |_: Authorized,
+             State(state): State<AppState>,
+             Segment((api, batch)): Segment<(String, String)>| async move {
+                result_file(&*object_batch(&state, &api, &batch)?, ResultKind::Failures)
+            },
         )
         .get(
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/warnings.json",
             "Get import custom object warnings",
-            warnings,
+            |_: Authorized,
+             State(state): State<AppState>,
+             Segment((api, batch)): Segment<(String, String)>| async move {
+                result_file(&*object_batch(&state, &api, &batch)?, ResultKind::Warnings)
+            },
         )
 }
 
@@ -107,26 +115,4 @@ async fn status(
     let job = object_batch(&state, &api_name, &batch)?;
     let status = ObjectStatus::of(&job, &api_name, &state.clock);
     Ok(with_batch(success(&request_id, &[status]), job.id))
-}
-
-async fn failures(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment((api_name, batch)): Segment<(String, String)>,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*object_batch(&state, &api_name, &batch)?,
-        ResultKind::Failures,
-    )
-}
-
-async fn warnings(
-    _: Authorized,
-    State(state): State<AppState>,
-    Segment((api_name, batch)): Segment<(String, String)>,
-) -> Result<Response, ApiError> {
-    result_file(
-        &*object_batch(&state, &api_name, &batch)?,
-        ResultKind::Warnings,
-    )
 }

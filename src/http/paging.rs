@@ -9,6 +9,31 @@ pub const MAX_BATCH_SIZE: usize = 300;
 
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+/// A query's `filterType` and its `filterValues` (comma-separated, at most 300, blanks
+/// dropped); both are required.
+pub fn filter(params: &Params) -> Result<(&str, Vec<String>), ApiError> {
+    let filter_type = params
+        .get("filterType")
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParameter("filterType"))?;
+    let joined = params
+        .get_list("filterValues")
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::MissingParameter("filterValues"))?;
+    let values: Vec<String> = joined
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if values.len() > MAX_BATCH_SIZE {
+        return Err(ApiError::InvalidData(format!(
+            "Too many filter values: at most {MAX_BATCH_SIZE}"
+        )));
+    }
+    Ok((filter_type, values))
+}
+
 /// A page request: where to start and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {

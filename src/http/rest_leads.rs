@@ -8,7 +8,7 @@ use super::envelope::{RequestId, paged, success};
 use super::extract::{
     Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
 };
-use super::paging::{MAX_BATCH_SIZE, Page};
+use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::import::leads::is_lookup_field;
@@ -151,24 +151,7 @@ fn render_page(
 
 /// The leads matching `filterType` and `filterValues`.
 pub fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
-    let filter_type = params
-        .get("filterType")
-        .filter(|v| !v.is_empty())
-        .ok_or(ApiError::MissingParameter("filterType"))?;
-    let filter_values = params
-        .get_list("filterValues")
-        .filter(|v| !v.is_empty())
-        .ok_or(ApiError::MissingParameter("filterValues"))?;
-    let values: Vec<&str> = filter_values
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
-    if values.len() > MAX_BATCH_SIZE {
-        return Err(ApiError::InvalidData(format!(
-            "Too many filter values: at most {MAX_BATCH_SIZE}"
-        )));
-    }
+    let (filter_type, values) = filter(params)?;
     let schema = db.schema();
     let field = schema
         .find(filter_type)

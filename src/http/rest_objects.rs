@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{Authorized, Params, Segment};
-use super::paging::{MAX_BATCH_SIZE, Page};
+use super::paging::{MAX_BATCH_SIZE, Page, filter as filter_params};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -141,18 +141,8 @@ fn filter(object: &ObjectType, filter_type: &str) -> Result<Filter, ApiError> {
 }
 
 fn query_from_params(object: &ObjectType, params: &Params) -> Result<Query, ApiError> {
-    let filter_type = params
-        .get("filterType")
-        .filter(|v| !v.is_empty())
-        .ok_or(ApiError::MissingParameter("filterType"))?;
-    let values = params
-        .get_list("filterValues")
-        .filter(|v| !v.is_empty())
-        .ok_or(ApiError::MissingParameter("filterValues"))?;
-    let inputs = values
-        .split(',')
-        .map(|v| vec![v.trim().to_owned()])
-        .collect();
+    let (filter_type, values) = filter_params(params)?;
+    let inputs = values.into_iter().map(|value| vec![value]).collect();
     Ok(Query {
         fields: field_list(params.get_list("fields").as_deref()),
         filter: filter(object, filter_type)?,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{Authorized, Segment, json_segment_id, number_segment};
-use super::paging::{MAX_BATCH_SIZE, Page};
+use super::paging::{Page, filter};
 use super::registry::{Api, Tag};
 use super::rest_leads::{columns, render};
 use crate::error::ApiError;
@@ -110,26 +110,13 @@ async fn members(
     let programs = &db.programs;
     let program = program(programs, &segment)?;
     let params = &auth.query;
-    let filter_type = params
-        .get("filterType")
-        .filter(|v| !v.is_empty())
-        .ok_or(ApiError::MissingParameter("filterType"))?;
-    let filter_values = params
-        .get_list("filterValues")
-        .filter(|v| !v.is_empty())
-        .ok_or(ApiError::MissingParameter("filterValues"))?;
+    let (filter_type, values) = filter(params)?;
     let custom = programs
         .member_schema()
         .find(filter_type)
         .is_some_and(|f| programs.member_schema().field(f).writable());
     if !FILTER_FIELDS.contains(&filter_type) && !custom {
         return Err(ApiError::LookupFieldNotFound(filter_type.to_owned()));
-    }
-    let values: Vec<&str> = filter_values.split(',').map(str::trim).collect();
-    if values.len() > MAX_BATCH_SIZE {
-        return Err(ApiError::InvalidData(format!(
-            "Too many filter values: at most {MAX_BATCH_SIZE}"
-        )));
     }
     let asked = params.get_list("fields");
     let fields: Vec<&str> = match asked.as_deref() {

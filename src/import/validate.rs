@@ -220,14 +220,8 @@ mod tests {
 
     fn field(display: &str, data_type: DataType, length: Option<usize>) -> FieldDef {
         FieldDef {
-            id: 1,
-            name: display.to_ascii_lowercase(),
-            display_name: display.into(),
-            data_type,
             length,
-            soap_name: None,
-            read_only: false,
-            updateable: None,
+            ..FieldDef::named(display, data_type)
         }
     }
 

@@ -447,16 +447,7 @@ mod tests {
     use crate::schema::{DataType, FieldDef};
 
     fn db() -> LeadDb {
-        let field = |name: &str, data_type| FieldDef {
-            id: 0,
-            name: name.into(),
-            display_name: name.into(),
-            data_type,
-            length: None,
-            soap_name: None,
-            read_only: false,
-            updateable: None,
-        };
+        let field = FieldDef::named;
         let schema = Schema::new(vec![
             field("id", DataType::Integer),
             field("email", DataType::Email),

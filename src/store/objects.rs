@@ -185,14 +185,8 @@ mod tests {
 
     fn car() -> ObjectType {
         let field = |name: &str, data_type| FieldDef {
-            id: 0,
-            name: name.into(),
-            display_name: name.into(),
-            data_type,
-            length: None,
-            soap_name: None,
-            read_only: false,
             updateable: Some(true),
+            ..FieldDef::named(name, data_type)
         };
         ObjectType::new(CustomObjectDef {
             name: "car_c".into(),
