@@ -472,6 +472,19 @@ mod tests {
         Engine::start(clock.clone(), limits, timing, Arc::new(Faults::default()))
     }
 
+    /// An engine on a frozen clock, with this timing.
+    fn frozen_engine(queue_delay_ms: u64, rows_per_second: u64) -> (Clock, Engine) {
+        let clock = Clock::new(ClockMode::Frozen);
+        let engine = engine(
+            &clock,
+            Timing {
+                queue_delay_ms,
+                rows_per_second,
+            },
+        );
+        (clock, engine)
+    }
+
     async fn wait_for(job: &Job, status: JobStatus) {
         let mut changes = job.subscribe();
         tokio::time::timeout(
@@ -495,14 +508,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_eleventh_job_is_refused_and_only_two_import_at_once() {
-        let clock = Clock::new(ClockMode::Frozen);
-        let engine = engine(
-            &clock,
-            Timing {
-                queue_delay_ms: 0,
-                rows_per_second: 1,
-            },
-        );
+        let (clock, engine) = frozen_engine(0, 1);
         let jobs: Vec<_> = (0..10).map(|_| submit(&engine, 1)).collect();
         assert_eq!(
             engine
@@ -537,14 +543,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_queue_delay_holds_jobs_until_the_clock_passes_it() {
-        let clock = Clock::new(ClockMode::Frozen);
-        let engine = engine(
-            &clock,
-            Timing {
-                queue_delay_ms: 5_000,
-                rows_per_second: 0,
-            },
-        );
+        let (clock, engine) = frozen_engine(5_000, 0);
         let job = submit(&engine, 3);
         tokio::task::yield_now().await;
         assert_eq!(job.snapshot().status, JobStatus::Queued);
@@ -559,14 +558,7 @@ mod tests {
 
     #[tokio::test]
     async fn batches_are_forgotten_after_retention() {
-        let clock = Clock::new(ClockMode::Frozen);
-        let engine = engine(
-            &clock,
-            Timing {
-                queue_delay_ms: 0,
-                rows_per_second: 0,
-            },
-        );
+        let (clock, engine) = frozen_engine(0, 0);
         let job = submit(&engine, 1);
         wait_for(&job, JobStatus::Complete).await;
         clock.advance(Duration::from_secs(7 * 86_400 - 1));
@@ -577,14 +569,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_job_failed_while_queued_never_takes_a_slot() {
-        let clock = Clock::new(ClockMode::Frozen);
-        let engine = engine(
-            &clock,
-            Timing {
-                queue_delay_ms: 1_000,
-                rows_per_second: 0,
-            },
-        );
+        let (clock, engine) = frozen_engine(1_000, 0);
         let first = submit(&engine, 1);
         let second = submit(&engine, 1);
         assert!(engine.fail(first.id, "Import failed: injected".into()));
@@ -599,14 +584,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reset_fails_running_jobs_frees_their_slots_and_restarts_batch_ids() {
-        let clock = Clock::new(ClockMode::Frozen);
-        let engine = engine(
-            &clock,
-            Timing {
-                queue_delay_ms: 0,
-                rows_per_second: 1,
-            },
-        );
+        let (clock, engine) = frozen_engine(0, 1);
         let running = submit(&engine, 5);
         let queued: Vec<_> = (0..3).map(|_| submit(&engine, 5)).collect();
         wait_for(&running, JobStatus::Importing).await;
@@ -648,14 +626,7 @@ mod tests {
 
     #[tokio::test]
     async fn shutdown_cancels_what_outlives_the_deadline_and_names_it() {
-        let clock = Clock::new(ClockMode::Frozen);
-        let engine = engine(
-            &clock,
-            Timing {
-                queue_delay_ms: 0,
-                rows_per_second: 1,
-            },
-        );
+        let (clock, engine) = frozen_engine(0, 1);
         let (running, other, queued) = (submit(&engine, 5), submit(&engine, 5), submit(&engine, 5));
         wait_for(&other, JobStatus::Importing).await;
         let dropped = engine.shutdown(Duration::from_millis(10)).await;

@@ -1,7 +1,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, sample};
+use crate::helpers::{TestApp, assert_error, json, sample};
 
 impl TestApp {
     async fn control(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -313,16 +313,12 @@ async fn expiring_tokens_makes_them_answer_602() {
             .0,
         204
     );
-    let body: Value = app
-        .client
-        .get(app.url("/rest/v1/leads/partitions.json"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .get(app.url("/rest/v1/leads/partitions.json"))
+            .bearer_auth(token),
+    )
+    .await;
     assert_error(&body, "602", "Access token expired");
 }
 
@@ -442,16 +438,12 @@ async fn the_concurrency_limit_answers_615_while_a_call_is_in_flight() {
         }
         tokio::task::yield_now().await;
     }
-    let body: Value = app
-        .client
-        .get(app.url("/rest/v1/leads/partitions.json"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .get(app.url("/rest/v1/leads/partitions.json"))
+            .bearer_auth(&token),
+    )
+    .await;
     assert_error(&body, "615", "Concurrent access limit '1' reached");
     sender
         .send(Ok(b"held@example.com\n\r\n--B--\r\n".to_vec()))
@@ -560,16 +552,12 @@ async fn a_reset_forgets_jobs_tokens_records_faults_and_the_journal() {
         app.control(Method::GET, "/_mock/clock", None).await.1["mode"],
         "real"
     );
-    let body: Value = app
-        .client
-        .get(app.url("/rest/v1/leads/partitions.json"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .get(app.url("/rest/v1/leads/partitions.json"))
+            .bearer_auth(token),
+    )
+    .await;
     assert_error(&body, "601", "Access token invalid");
     let again = app.import_leads("", sample("leads-good.csv")).await;
     assert_eq!(again, batch, "batch ids start again after a reset");

@@ -245,3 +245,13 @@ pub fn without(result: &Value, key: &str) -> Value {
             .collect(),
     )
 }
+
+/// Sends a request and reads its JSON body.
+pub async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Sends a request and returns its HTTP status.
+pub async fn status(request: reqwest::RequestBuilder) -> u16 {
+    request.send().await.unwrap().status().as_u16()
+}

@@ -1,7 +1,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, sample};
+use crate::helpers::{TestApp, assert_error, json, sample};
 
 const CREDENTIALS: &str =
     "grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret";
@@ -89,26 +89,9 @@ async fn identity_refuses_unknown_clients_wrong_secrets_and_bad_grants_in_the_oa
 async fn a_call_without_a_token_gets_600_and_an_unknown_token_601() {
     let app = TestApp::spawn().await;
     let path = app.url("/rest/v1/leads/describe.json");
-    let body: Value = app
-        .client
-        .get(&path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(app.client.get(&path)).await;
     assert_error(&body, "600", "Empty access token");
-    let body: Value = app
-        .client
-        .get(&path)
-        .bearer_auth("nope:int")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(app.client.get(&path).bearer_auth("nope:int")).await;
     assert_error(&body, "601", "Access token invalid");
 }
 
@@ -118,28 +101,10 @@ async fn a_token_past_its_hour_gets_602_and_identity_then_issues_a_new_one() {
     let token = app.token().await;
     app.advance_clock(3599).await;
     let path = app.url("/rest/v1/leads/partitions.json");
-    let body: Value = app
-        .client
-        .get(&path)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(app.client.get(&path).bearer_auth(&token)).await;
     assert_eq!(body["success"], true, "{body}");
     app.advance_clock(1).await;
-    let body: Value = app
-        .client
-        .get(&path)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(app.client.get(&path).bearer_auth(&token)).await;
     assert_error(&body, "602", "Access token expired");
     assert_ne!(app.token().await, token);
 }
@@ -168,16 +133,12 @@ async fn the_token_is_accepted_as_a_query_parameter_and_as_a_multipart_field() {
             "file",
             Part::bytes(sample("leads-good.csv")).file_name("leads.csv"),
         );
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .multipart(form),
+    )
+    .await;
     assert_eq!(body["success"], true, "{body}");
     assert_eq!(body["result"][0]["status"], "Queued");
 }
@@ -188,42 +149,26 @@ async fn an_upload_with_a_bad_token_in_its_form_is_refused() {
     let form = Form::new()
         .text("access_token", "nope:int")
         .part("file", Part::bytes(sample("leads-good.csv")));
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .multipart(form),
+    )
+    .await;
     assert_error(&body, "601", "Access token invalid");
     let form = Form::new().part("file", Part::bytes(sample("leads-good.csv")));
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .multipart(form),
+    )
+    .await;
     assert_error(&body, "600", "Empty access token");
 }
 
 /// Every documented route with its parameters filled in, from the mock's own route table.
 pub async fn documented_routes(app: &TestApp) -> Vec<(String, String, bool)> {
-    let document: Value = app
-        .client
-        .get(app.url("/_mock/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = json(app.client.get(app.url("/_mock/openapi.json"))).await;
     let mut routes = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         let concrete = path

@@ -1,7 +1,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_error, sample};
+use crate::helpers::{TestApp, assert_error, json, sample};
 
 async fn create(app: &TestApp, query: &str, file: &[u8]) -> Value {
     let (status, body) = app
@@ -97,31 +97,23 @@ async fn header_names_match_rest_names_without_case_and_the_file_echoes_them_as_
 async fn a_request_that_is_not_multipart_gets_612_and_a_broken_one_613() {
     let app = TestApp::spawn().await;
     let token = app.token().await;
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body("email\na@x.com\n")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body("email\na@x.com\n"),
+    )
+    .await;
     assert_error(&body, "612", "Invalid Content Type");
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .bearer_auth(&token)
-        .header("content-type", "multipart/form-data; boundary=XYZ")
-        .body("--XYZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nemail\na@x.com\n")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .bearer_auth(&token)
+            .header("content-type", "multipart/form-data; boundary=XYZ")
+            .body("--XYZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nemail\na@x.com\n"),
+    )
+    .await;
     assert_error(&body, "613", "Invalid Multipart Request");
 }
 
@@ -130,17 +122,13 @@ async fn a_form_without_a_file_part_gets_1002() {
     let app = TestApp::spawn().await;
     let token = app.token().await;
     let form = Form::new().text("format", "csv");
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .bearer_auth(token)
+            .multipart(form),
+    )
+    .await;
     assert_error(&body, "1002", "Missing value for required parameter 'file'");
 }
 
@@ -156,17 +144,13 @@ async fn parameters_are_read_from_multipart_fields_as_well_as_the_query() {
             "file",
             Part::bytes(sample("leads-good.tsv")).file_name("leads.tsv"),
         );
-    let body: Value = app
-        .client
-        .post(app.url("/bulk/v1/leads.json"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .post(app.url("/bulk/v1/leads.json"))
+            .bearer_auth(token)
+            .multipart(form),
+    )
+    .await;
     let batch = body["result"][0]["batchId"].as_u64().unwrap();
     let job = app.wait_for(batch, "Complete").await;
     assert_eq!(job["numOfRowsProcessed"], 3, "{job}");

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, sample, without};
+use crate::helpers::{TestApp, assert_error, json, sample, without};
 
 #[tokio::test]
 async fn every_imported_field_reads_back_in_its_type() {
@@ -201,18 +201,7 @@ async fn a_query_with_many_values_can_be_posted_as_a_form_with_method_get() {
     let app = TestApp::spawn().await;
     app.import_leads_to_end("", sample("leads-good.csv")).await;
     let token = app.token().await;
-    let body: Value = app
-        .client
-        .post(app.url("/rest/v1/leads.json?_method=GET"))
-        .bearer_auth(token)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("filterType=email&filterValues=alice.nguyen%40example.com,bruno.schmidt%40example.com&fields=email")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(app.client.post(app.url("/rest/v1/leads.json?_method=GET")).bearer_auth(token).header("content-type", "application/x-www-form-urlencoded").body("filterType=email&filterValues=alice.nguyen%40example.com,bruno.schmidt%40example.com&fields=email")).await;
     assert_eq!(body["result"].as_array().unwrap().len(), 2, "{body}");
 }
 

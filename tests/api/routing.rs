@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_error, sample};
+use crate::helpers::{TestApp, assert_error, json, sample};
 
 #[tokio::test]
 async fn an_unknown_path_answers_610_with_http_404() {
@@ -72,18 +72,14 @@ async fn dot_segments_in_the_path_are_resolved_before_routing() {
 async fn a_get_with_a_form_body_is_served_and_the_body_ignored() {
     let app = TestApp::spawn().await;
     let token = app.token().await;
-    let body: Value = app
-        .client
-        .get(app.url("/rest/v1/leads/partitions.json"))
-        .bearer_auth(token)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("_method=GET&junk=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = json(
+        app.client
+            .get(app.url("/rest/v1/leads/partitions.json"))
+            .bearer_auth(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("_method=GET&junk=1"),
+    )
+    .await;
     assert_eq!(body["success"], true, "{body}");
 }
 
