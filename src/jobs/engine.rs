@@ -626,7 +626,7 @@ mod tests {
 
     #[tokio::test]
     async fn shutdown_cancels_what_outlives_the_deadline_and_names_it() {
-        let (clock, engine) = frozen_engine(0, 1);
+        let (_clock, engine) = frozen_engine(0, 1);
         let (running, other, queued) = (submit(&engine, 5), submit(&engine, 5), submit(&engine, 5));
         wait_for(&other, JobStatus::Importing).await;
         let dropped = engine.shutdown(Duration::from_millis(10)).await;

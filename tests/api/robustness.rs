@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, assert_error, sample};
+use crate::helpers::{TestApp, assert_error, sample, status};
 
 async fn add_fault(app: &TestApp, rule: Value) {
     let response = app
@@ -206,67 +206,23 @@ async fn a_uri_over_8_kb_gets_414_and_oversized_headers_431() {
 #[tokio::test]
 async fn the_control_plane_can_be_protected_by_an_admin_token() {
     let app = TestApp::spawn_with(|config| config.admin_token = Some("let-me-in".into())).await;
-    assert_eq!(
-        app.client
-            .get(app.url("/_mock/health"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
-    let refused = app.client.get(app.url("/_mock/jobs")).send().await.unwrap();
-    assert_eq!(refused.status().as_u16(), 401);
-    let wrong = app
-        .client
-        .get(app.url("/_mock/jobs"))
-        .bearer_auth("guess")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status().as_u16(), 401);
-    let bearer = app
-        .client
-        .get(app.url("/_mock/jobs"))
-        .bearer_auth("let-me-in")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bearer.status().as_u16(), 200);
-    let header = app
+    let jobs = || app.client.get(app.url("/_mock/jobs"));
+    assert_eq!(status(app.client.get(app.url("/_mock/health"))).await, 200);
+    assert_eq!(status(jobs()).await, 401);
+    assert_eq!(status(jobs().bearer_auth("guess")).await, 401);
+    assert_eq!(status(jobs().bearer_auth("let-me-in")).await, 200);
+    let reset = app
         .client
         .post(app.url("/_mock/reset"))
-        .header("x-admin-token", "let-me-in")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(header.status().as_u16(), 204);
+        .header("x-admin-token", "let-me-in");
+    assert_eq!(status(reset).await, 204);
 }
 
 #[tokio::test]
 async fn the_control_plane_can_be_turned_off_but_for_health() {
     let app = TestApp::spawn_with(|config| config.no_control_plane = true).await;
-    assert_eq!(
-        app.client
-            .get(app.url("/_mock/health"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
-    assert_eq!(
-        app.client
-            .post(app.url("/_mock/reset"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_eq!(status(app.client.get(app.url("/_mock/health"))).await, 200);
+    assert_eq!(status(app.client.post(app.url("/_mock/reset"))).await, 404);
     assert_eq!(
         app.get_json("/rest/v1/leads/partitions.json").await["success"],
         true
