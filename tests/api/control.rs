@@ -222,7 +222,7 @@ async fn a_latency_fault_delays_but_serves() {
     app.control(
         Method::POST,
         "/_mock/faults",
-        Some(json!({"path": "/rest/*", "latencyMs": 20, "times": 1})),
+        Some(json!({"path": "/rest/*", "latencyMs": 5, "times": 1})),
     )
     .await;
     assert_eq!(
