@@ -11,7 +11,8 @@ use crate::clock::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
-    pub method: String,
+    #[serde(serialize_with = "method_name")]
+    pub method: axum::http::Method,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
@@ -24,6 +25,13 @@ pub struct Entry {
     /// From the mock's clock; written as RFC 3339 when the journal is read.
     #[serde(serialize_with = "rfc3339")]
     pub time: Timestamp,
+}
+
+fn method_name<S: serde::Serializer>(
+    method: &axum::http::Method,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(method.as_str())
 }
 
 fn rfc3339<S: serde::Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
@@ -74,7 +82,7 @@ mod tests {
 
     fn entry(path: &str) -> Entry {
         Entry {
-            method: "GET".into(),
+            method: axum::http::Method::GET,
             path: path.into(),
             query: None,
             http_status: 200,

@@ -29,15 +29,26 @@ impl RequestId {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+impl RequestId {
+    /// The next id of this application, stamped with its clock.
+    pub fn next(state: &AppState) -> RequestId {
+        let sequence = state
+            .request_sequence
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        RequestId::new(state.clock.now(), sequence)
+    }
+}
+
+/// A handler's request id is made when it asks for one; an error answer gets its own in
+/// [`render_errors`]. No request carries one it does not use.
+impl FromRequestParts<AppState> for RequestId {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<RequestId, ApiError> {
-        parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
-            .ok_or(ApiError::System)
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<RequestId, ApiError> {
+        Ok(RequestId::next(state))
     }
 }
 
@@ -115,21 +126,17 @@ pub fn paged<T: Serialize>(
     json_response(StatusCode::OK, to_json(&envelope))
 }
 
-/// Gives each request its id and turns every [`ErrorMarker`] into Marketo's error envelope.
+/// Turns every [`ErrorMarker`] into Marketo's error envelope.
 pub async fn render_errors(
     State(state): State<AppState>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
-    let sequence = state
-        .request_sequence
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let request_id = RequestId::new(state.clock.now(), sequence);
-    request.extensions_mut().insert(request_id.clone());
     let mut response = next.run(request).await;
     let Some(ErrorMarker(error)) = response.extensions_mut().remove::<ErrorMarker>() else {
         return response;
     };
+    let request_id = RequestId::next(&state);
     let message = error.to_string();
     let envelope = Envelope::<()> {
         request_id: &request_id.0,

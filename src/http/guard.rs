@@ -45,7 +45,7 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
         return control_plane(&state, request, next).await;
     }
     let path = request.uri().path().to_owned();
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let query = request.uri().query().map(str::to_owned);
     let response = next.run(request).await;
     state.journal.record(Entry {
