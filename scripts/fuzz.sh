@@ -48,6 +48,14 @@ printf 'format=csv&lookupField=email&programMemberStatus=On+List&access_token=ab
 printf 'rest/../bulk/v1/./leads.json' >"$CORPUS/params/dots"
 printf '/bulk/v1/leads/batch/*' >"$CORPUS/params/glob"
 
+echo "== building the fuzz targets"
+if ! cargo +nightly fuzz build >/tmp/fuzz-build.$$.log 2>&1; then
+    tail -n 40 /tmp/fuzz-build.$$.log
+    echo "FAIL: the fuzz targets do not build"
+    exit 1
+fi
+rm -f /tmp/fuzz-build.$$.log
+
 status=0
 for target in "${TARGETS[@]}"; do
     echo "== fuzzing $target for ${SECONDS_PER_TARGET}s"
