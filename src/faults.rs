@@ -2,6 +2,7 @@
 //! Pure bookkeeping; the HTTP layer and the engine consult it.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -279,11 +280,42 @@ pub const MAX_RULES: usize = 1000;
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<(u64, Vec<Rule>)>,
+    /// Whether any rule is active, so every call skips the lock when none is.
+    any: AtomicBool,
+}
+
+/// The rules under their lock; dropping it records whether any rule is left.
+struct Locked<'a> {
+    guard: std::sync::MutexGuard<'a, (u64, Vec<Rule>)>,
+    any: &'a AtomicBool,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = (u64, Vec<Rule>);
+
+    fn deref(&self) -> &(u64, Vec<Rule>) {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut (u64, Vec<Rule>) {
+        &mut self.guard
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.any.store(!self.guard.1.is_empty(), Ordering::Release);
+    }
 }
 
 impl Faults {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, Vec<Rule>)> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> Locked<'_> {
+        Locked {
+            guard: self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            any: &self.any,
+        }
     }
 
     pub fn add(&self, spec: RuleSpec) -> Result<Rule, InvalidRule> {
@@ -316,6 +348,9 @@ impl Faults {
 
     /// Runs the first rule `select` picks that fires, removing it once exhausted.
     fn first_firing<T>(&self, mut select: impl FnMut(&Rule) -> Option<T>) -> Option<T> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
         let mut state = self.lock();
         let rules = &mut state.1;
         for at in 0..rules.len() {
@@ -359,6 +394,9 @@ impl Faults {
 
     /// Whether any row rule exists for a job type (so imports skip the check otherwise).
     pub fn has_row_rules(&self, kind: ImportKind) -> bool {
+        if !self.any.load(Ordering::Acquire) {
+            return false;
+        }
         self.lock()
             .1
             .iter()

@@ -2,9 +2,8 @@
 //! codes; empty lists are left out, as every recorded Marketo response does.
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::FromRequestParts;
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -126,17 +125,13 @@ pub fn paged<T: Serialize>(
     json_response(StatusCode::OK, to_json(&envelope))
 }
 
-/// Turns every [`ErrorMarker`] into Marketo's error envelope.
-pub async fn render_errors(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let mut response = next.run(request).await;
+/// Turns an [`ErrorMarker`] on a response into Marketo's error envelope; other responses
+/// pass unchanged.
+pub fn render_errors(state: &AppState, mut response: Response) -> Response {
     let Some(ErrorMarker(error)) = response.extensions_mut().remove::<ErrorMarker>() else {
         return response;
     };
-    let request_id = RequestId::next(&state);
+    let request_id = RequestId::next(state);
     let message = error.to_string();
     let envelope = Envelope::<()> {
         request_id: &request_id.0,

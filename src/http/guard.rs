@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::envelope::MarketoCode;
+use super::envelope::{MarketoCode, render_errors};
 use crate::error::{ApiError, known_code};
 use crate::faults::RequestEffect;
 use crate::journal::Entry;
@@ -38,16 +38,17 @@ fn is_open_control(path: &str) -> bool {
     path == "/" || path == "/_mock/health" || path == "/_mock/ui" || path.starts_with("/_mock/ui/")
 }
 
-/// The outermost guard: control-plane calls go through [`control_plane`]; every emulated
-/// call is recorded in the journal, after its envelope is rendered so its code is known.
+/// The outermost guard: renders every error as Marketo's envelope; control-plane calls go
+/// through [`control_plane`]; every emulated call is recorded in the journal, after its
+/// envelope is rendered so its code is known.
 pub async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if is_control(request.uri().path()) {
-        return control_plane(&state, request, next).await;
+        return render_errors(&state, control_plane(&state, request, next).await);
     }
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
     let query = request.uri().query().map(str::to_owned);
-    let response = next.run(request).await;
+    let response = render_errors(&state, next.run(request).await);
     state.journal.record(Entry {
         method,
         path,

@@ -51,14 +51,13 @@ pub fn router(state: AppState) -> Router {
         .into_router()
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
-        // Outermost last: the journal sees the rendered envelope; faults and limits answer
-        // inside it, so their errors are Marketo-shaped too.
+        // Outermost last: faults and limits answer inside the panic catcher (an injected panic
+        // is caught too); the front guard renders every error envelope and journals the call.
         .layer(from_fn_with_state(state.clone(), guard::faults_and_limits))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             axum::response::IntoResponse::into_response(ApiError::System)
         }))
-        .layer(from_fn_with_state(state.clone(), envelope::render_errors))
         .layer(from_fn_with_state(state.clone(), guard::front))
         // A body that stalls between chunks ends the call (604) instead of holding it open.
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
