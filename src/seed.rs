@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::import::Format;
 use crate::import::driver::{RowOutcome, open_upload};
 use crate::import::leads::{LeadParams, LeadTarget};
+use crate::import::rows::{Header, RowReader};
 use crate::import::{members, objects};
 use crate::jobs::ImportKind;
 use crate::state::AppState;
@@ -98,71 +99,65 @@ fn report(index: usize, outcome: Result<Vec<RowOutcome>, ApiError>) -> RecordRep
     }
 }
 
-/// Upserts every record the way an import would; reports each one.
-pub fn seed(state: &AppState, request: SeedRequest) -> Json {
-    let now = state.clock.now();
-    let leads: Vec<RecordReport> = request
-        .leads
+/// Imports each record of a group as a one-row upload with `import`, and reports on each.
+fn seed_each(
+    records: &[Record],
+    skip: &[&str],
+    import: impl Fn(&Record, Header, RowReader) -> Result<Vec<RowOutcome>, ApiError>,
+) -> Vec<RecordReport> {
+    records
         .iter()
         .enumerate()
         .map(|(index, record)| {
-            report(index, {
-                let partition = record.get("leadPartitionId").and_then(Json::as_u64);
-                one_row_file(record, LEAD_SYSTEM).and_then(|file| {
-                    let (header, rows) = open_upload(file, Format::Csv)?;
-                    let plan = {
-                        let db = state.read_db();
-                        let partition_name = partition
-                            .and_then(|id| {
-                                db.leads.partitions().iter().find(|p| u64::from(p.id) == id)
-                            })
-                            .map(|p| p.name.clone());
-                        crate::import::leads::plan(
-                            &db.leads,
-                            &header,
-                            &LeadParams {
-                                partition_name,
-                                ..LeadParams::default()
-                            },
-                        )?
-                    };
-                    let work = LeadTarget::import(
-                        plan,
-                        &header,
-                        rows,
-                        state.import_context(ImportKind::Leads),
-                    );
-                    Ok(work.import_all(now))
-                })
-            })
+            let outcome = one_row_file(record, skip).and_then(|file| {
+                let (header, rows) = open_upload(file, Format::Csv)?;
+                import(record, header, rows)
+            });
+            report(index, outcome)
         })
-        .collect();
+        .collect()
+}
+
+/// Upserts every record the way an import would; reports each one.
+pub fn seed(state: &AppState, request: SeedRequest) -> Json {
+    let now = state.clock.now();
+    let leads = seed_each(&request.leads, LEAD_SYSTEM, |record, header, rows| {
+        let plan = {
+            let db = state.read_db();
+            let partition = record.get("leadPartitionId").and_then(Json::as_u64);
+            let partition_name = partition
+                .and_then(|id| db.leads.partitions().iter().find(|p| u64::from(p.id) == id))
+                .map(|p| p.name.clone());
+            crate::import::leads::plan(
+                &db.leads,
+                &header,
+                &LeadParams {
+                    partition_name,
+                    ..LeadParams::default()
+                },
+            )?
+        };
+        Ok(
+            LeadTarget::import(plan, &header, rows, state.import_context(ImportKind::Leads))
+                .import_all(now),
+        )
+    });
     let objects: BTreeMap<&String, Vec<RecordReport>> = request
         .custom_objects
         .iter()
         .map(|(api_name, records)| {
-            let reports = records
-                .iter()
-                .enumerate()
-                .map(|(index, record)| {
-                    report(
-                        index,
-                        one_row_file(record, OBJECT_SYSTEM).and_then(|file| {
-                            let (header, rows) = open_upload(file, Format::Csv)?;
-                            let context = state.import_context(ImportKind::CustomObjects);
-                            let work = objects::plan(
-                                &state.read_db(),
-                                api_name,
-                                Format::Csv,
-                                &header,
-                                rows,
-                                context,
-                            )?;
-                            Ok(work.import_all(now))
-                        }),
-                    )
-                })
-                .collect();
+            let reports = seed_each(records, OBJECT_SYSTEM, |_, header, rows| {
+                let context = state.import_context(ImportKind::CustomObjects);
+                let work = objects::plan(
+                    &state.read_db(),
+                    api_name,
+                    Format::Csv,
+                    &header,
+                    rows,
+                    context,
+                )?;
+                Ok(work.import_all(now))
+            });
             (api_name, reports)
         })
         .collect();
@@ -170,30 +165,20 @@ pub fn seed(state: &AppState, request: SeedRequest) -> Json {
         .program_members
         .iter()
         .map(|(program, records)| {
-            let reports = records
-                .iter()
-                .enumerate()
-                .map(|(index, record)| {
-                    let status = record.get("status").and_then(Json::as_str);
-                    report(
-                        index,
-                        one_row_file(record, MEMBER_SYSTEM).and_then(|file| {
-                            let (header, rows) = open_upload(file, Format::Csv)?;
-                            let context = state.import_context(ImportKind::ProgramMembers);
-                            let work = members::plan(
-                                &state.read_db(),
-                                program,
-                                status,
-                                Format::Csv,
-                                &header,
-                                rows,
-                                context,
-                            )?;
-                            Ok(work.import_all(now))
-                        }),
-                    )
-                })
-                .collect();
+            let reports = seed_each(records, MEMBER_SYSTEM, |record, header, rows| {
+                let status = record.get("status").and_then(Json::as_str);
+                let context = state.import_context(ImportKind::ProgramMembers);
+                let work = members::plan(
+                    &state.read_db(),
+                    program,
+                    status,
+                    Format::Csv,
+                    &header,
+                    rows,
+                    context,
+                )?;
+                Ok(work.import_all(now))
+            });
             (program, reports)
         })
         .collect();
