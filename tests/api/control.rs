@@ -266,9 +266,7 @@ async fn a_row_rule_fails_the_rows_it_matches_with_its_reason() {
     let rule = json!({"row": {"column": "email", "value": "bruno.schmidt@example.com", "reason": "Blocked by policy"}});
     app.control(Method::POST, "/_mock/faults", Some(rule)).await;
     let batch = app.import_leads_to_end("", sample("leads-good.csv")).await;
-    let (_, _, failures) = app
-        .get_file(&format!("/bulk/v1/leads/batch/{batch}/failures.json"))
-        .await;
+    let failures = app.lead_file(batch, "failures").await;
     assert_eq!(
         failures,
         "email,firstName,lastName,company,title,phone,leadScore,Import Failure Reason\n\

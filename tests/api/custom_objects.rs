@@ -210,38 +210,37 @@ async fn a_link_to_an_unknown_lead_is_imported_with_a_warning() {
 #[tokio::test]
 async fn custom_object_create_errors_are_refused_before_a_job_exists() {
     let app = TestApp::spawn().await;
-    let (_, body) = app
-        .post_file(
+    let import = "/bulk/v1/customobjects/car_c/import.json";
+    let cases: [(&str, Vec<u8>, &str, &str); 4] = [
+        (
             "/bulk/v1/customobjects/boat_c/import.json",
             sample("cars.csv"),
-        )
-        .await;
-    assert_error(&body, "1013", "Object not found");
-    let (_, body) = app
-        .post_file(
-            "/bulk/v1/customobjects/car_c/import.json",
+            "1013",
+            "Object not found",
+        ),
+        (
+            import,
             b"vin,wheels\nX,4\n".to_vec(),
-        )
-        .await;
-    assert_error(&body, "1006", "Field 'wheels' not found");
-    let (_, body) = app
-        .post_file(
-            "/bulk/v1/customobjects/car_c/import.json",
+            "1006",
+            "Field 'wheels' not found",
+        ),
+        (
+            import,
             b"vin,marketoGUID\nX,y\n".to_vec(),
-        )
-        .await;
-    assert_error(&body, "1011", "Field 'marketoGUID' not supported");
-    let (_, body) = app
-        .post_file(
+            "1011",
+            "Field 'marketoGUID' not supported",
+        ),
+        (
             "/bulk/v1/customobjects/car_c/import.json?format=json",
             sample("cars.csv"),
-        )
-        .await;
-    assert_error(
-        &body,
-        "1001",
-        "Invalid value 'json'. Required of type 'csv, tsv, ssv'",
-    );
+            "1001",
+            "Invalid value 'json'. Required of type 'csv, tsv, ssv'",
+        ),
+    ];
+    for (path, file, code, message) in cases {
+        let (_, body) = app.post_file(path, file).await;
+        assert_error(&body, code, message);
+    }
     assert_eq!(app.jobs().await["jobs"], json!([]));
 }
 

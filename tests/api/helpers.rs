@@ -175,6 +175,22 @@ impl TestApp {
         batch
     }
 
+    /// A lead batch's `failures` or `warnings` file, as text.
+    pub async fn lead_file(&self, batch: u64, which: &str) -> String {
+        self.get_file(&format!("/bulk/v1/leads/batch/{batch}/{which}.json"))
+            .await
+            .2
+    }
+
+    /// A lead batch's processed and failed counters.
+    pub async fn lead_counts(&self, batch: u64) -> (Option<u64>, Option<u64>) {
+        let status = &self.lead_status(batch).await["result"][0];
+        (
+            status["numOfLeadsProcessed"].as_u64(),
+            status["numOfRowsFailed"].as_u64(),
+        )
+    }
+
     pub async fn lead_status(&self, batch: u64) -> Value {
         self.get_json(&format!("/bulk/v1/leads/batch/{batch}.json"))
             .await

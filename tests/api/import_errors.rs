@@ -84,9 +84,7 @@ async fn header_names_match_rest_names_without_case_and_the_file_echoes_them_as_
             b"EMAIL,FirstName,leadscore\ncase@example.com,Cas,oops\n".to_vec(),
         )
         .await;
-    let (_, _, failures) = app
-        .get_file(&format!("/bulk/v1/leads/batch/{batch}/failures.json"))
-        .await;
+    let failures = app.lead_file(batch, "failures").await;
     assert_eq!(
         failures,
         "EMAIL,FirstName,leadscore,Import Failure Reason\ncase@example.com,Cas,oops,Invalid data type in field Lead Score\n"

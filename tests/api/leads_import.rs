@@ -104,9 +104,7 @@ async fn values_with_delimiters_quotes_and_newlines_survive_the_failure_file_byt
     let batch = app
         .import_leads_to_end("?format=ssv", file.into_bytes())
         .await;
-    let (_, _, failures) = app
-        .get_file(&format!("/bulk/v1/leads/batch/{batch}/failures.json"))
-        .await;
+    let failures = app.lead_file(batch, "failures").await;
     assert_eq!(
         failures,
         format!(
@@ -179,17 +177,8 @@ async fn a_row_that_is_not_utf8_fails_alone() {
             b"email,firstName\na@example.com,Ann\nb@example.com,B\xFFb\n".to_vec(),
         )
         .await;
-    let status = &app.lead_status(batch).await["result"][0];
-    assert_eq!(
-        (
-            status["numOfLeadsProcessed"].as_u64(),
-            status["numOfRowsFailed"].as_u64()
-        ),
-        (Some(1), Some(1))
-    );
-    let (_, _, failures) = app
-        .get_file(&format!("/bulk/v1/leads/batch/{batch}/failures.json"))
-        .await;
+    assert_eq!(app.lead_counts(batch).await, (Some(1), Some(1)));
+    let failures = app.lead_file(batch, "failures").await;
     assert!(
         failures.ends_with("Invalid UTF-8 byte sequence in field First Name\n"),
         "{failures}"

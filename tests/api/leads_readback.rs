@@ -105,17 +105,8 @@ async fn lookup_by_id_updates_existing_leads_and_fails_unknown_ids() {
     let batch = app
         .import_leads_to_end("?lookupField=id", file.into_bytes())
         .await;
-    let status = &app.lead_status(batch).await["result"][0];
-    assert_eq!(
-        (
-            status["numOfLeadsProcessed"].as_u64(),
-            status["numOfRowsFailed"].as_u64()
-        ),
-        (Some(1), Some(1))
-    );
-    let (_, _, failures) = app
-        .get_file(&format!("/bulk/v1/leads/batch/{batch}/failures.json"))
-        .await;
+    assert_eq!(app.lead_counts(batch).await, (Some(1), Some(1)));
+    let failures = app.lead_file(batch, "failures").await;
     assert_eq!(
         failures,
         "id,firstName,Import Failure Reason\n999999,Nobody,Lead not found\n"
