@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::helpers::json;
+
 struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
@@ -56,6 +58,15 @@ fn start(args: &[&str]) -> (Server, String) {
     )
 }
 
+/// A token from the server at `base`, for the default client id and this secret.
+async fn token(client: &reqwest::Client, base: &str, secret: &str) -> String {
+    let url = format!(
+        "{base}/identity/oauth/token?grant_type=client_credentials&client_id=mock-client-id&client_secret={secret}"
+    );
+    let body: Value = json(client.get(url)).await;
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn json_logs_start_with_the_listening_line_and_never_show_secrets_or_tokens() {
     let (mut server, first) = start(&["--log-format", "json", "--client-secret", "s3cret-value"]);
@@ -69,18 +80,7 @@ async fn json_logs_start_with_the_listening_line_and_never_show_secrets_or_token
     );
     assert_eq!(line["level"], "INFO");
     let client = reqwest::Client::new();
-    let token: Value = client
-        .get(format!(
-            "{}/identity/oauth/token?grant_type=client_credentials&client_id=mock-client-id&client_secret=s3cret-value",
-            server.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let token = token(&client, &server.base, "s3cret-value").await;
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(b"email\na@b.co\n".to_vec()),
@@ -116,17 +116,7 @@ async fn sigterm_lets_an_in_flight_request_finish_and_exits_zero() {
     let (mut server, first) = start(&[]);
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     let client = reqwest::Client::new();
-    let token: Value = client
-        .get(format!(
-            "{}/identity/oauth/token?grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret",
-            server.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = token(&client, &server.base, "mock-client-secret").await;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(
         receiver,
@@ -135,7 +125,7 @@ async fn sigterm_lets_an_in_flight_request_finish_and_exits_zero() {
     let upload = tokio::spawn(
         client
             .post(format!("{}/bulk/v1/leads.json", server.base))
-            .bearer_auth(token["access_token"].as_str().unwrap())
+            .bearer_auth(&token)
             .header("content-type", "multipart/form-data; boundary=B")
             .body(body)
             .send(),
