@@ -87,6 +87,75 @@ fn write(format: Format, rows: &[([String; 3], bool, bool)]) -> (Vec<u8>, Vec<Ve
     (file, raws)
 }
 
+/// Imports `file` into `db` in steps of `step_rows`: the summed counters and the result files.
+fn import(
+    db: &Arc<RwLock<Db>>,
+    format: Format,
+    file: Vec<u8>,
+    step_rows: usize,
+) -> (
+    marketo_bulk_mock::jobs::Counters,
+    marketo_bulk_mock::jobs::ResultFiles,
+) {
+    let (header, reader) = open_upload(Bytes::from(file), format).unwrap();
+    let params = LeadParams {
+        format,
+        ..LeadParams::default()
+    };
+    let lead_plan = plan(&db.read().unwrap().leads, &header, &params).unwrap();
+    let context = ImportContext {
+        db: db.clone(),
+        faults: Arc::new(Faults::default()),
+        kind: ImportKind::Leads,
+    };
+    let mut work = Box::new(LeadTarget::import(lead_plan, &header, reader, context));
+    let mut counters = marketo_bulk_mock::jobs::Counters::default();
+    loop {
+        let step = work.step(step_rows, Timestamp(1_000));
+        counters.add(step.counters);
+        if step.done {
+            return (counters, work.finish());
+        }
+    }
+}
+
+#[test]
+fn a_large_file_checked_on_a_second_thread_imports_as_it_does_a_row_at_a_time() {
+    // Thousands of rows, so a large step checks chunks ahead on a second thread: quoted
+    // cells, failing and warned rows, and repeated emails (updates) all through the file.
+    let rows: Vec<([String; 3], bool, bool)> = (0..5_000)
+        .map(|index| {
+            let text = [
+                format!("Name {}", index % 37),
+                if index % 5 == 0 {
+                    format!("Acme, \"{index}\"\nInc.")
+                } else {
+                    String::new()
+                },
+                format!("note;{}\t", index % 3),
+            ];
+            (text, index % 13 != 4, index % 7 != 2)
+        })
+        .collect();
+    let fixtures = Fixtures::load(None).unwrap();
+    for format in [Format::Csv, Format::Tsv, Format::Ssv] {
+        let (mut file, _) = write(format, &rows);
+        // The second half again: every one of those rows is now an update.
+        let (again, _) = write(format, &rows[2_500..]);
+        file.extend(again.splitn(2, |byte| *byte == b'\n').nth(1).unwrap());
+        let results = [usize::MAX, 1].map(|step_rows| {
+            let db = Arc::new(RwLock::new(Db::new(&fixtures, 0)));
+            let (counters, files) = import(&db, format, file.clone(), step_rows);
+            let stored = marketo_bulk_mock::seed::export(&db.read().unwrap());
+            (counters, files.failures, files.warnings, stored)
+        });
+        let [(counters, ..), _] = &results;
+        assert_eq!(counters.processed + counters.failed, 7_500);
+        assert!(counters.failed > 0 && counters.warned > 0);
+        assert_eq!(results[0], results[1], "{format:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -98,20 +167,7 @@ proptest! {
         let fixtures = Fixtures::load(None).unwrap();
         let db = Arc::new(RwLock::new(Db::new(&fixtures, 0)));
         let (file, raws) = write(format, &rows);
-        let (header, reader) = open_upload(Bytes::from(file), format).unwrap();
-        let params = LeadParams { format, ..LeadParams::default() };
-        let lead_plan = plan(&db.read().unwrap().leads, &header, &params).unwrap();
-        let context = ImportContext { db: db.clone(), faults: Arc::new(Faults::default()), kind: ImportKind::Leads };
-        let mut work = Box::new(LeadTarget::import(lead_plan, &header, reader, context));
-        let mut counters = marketo_bulk_mock::jobs::Counters::default();
-        loop {
-            let step = work.step(7, Timestamp(1_000));
-            counters.add(step.counters);
-            if step.done {
-                break;
-            }
-        }
-        let files = work.finish();
+        let (counters, files) = import(&db, format, file, 7);
 
         prop_assert_eq!(counters.processed + counters.failed, rows.len() as u64);
         prop_assert!(counters.warned <= counters.processed);

@@ -2,14 +2,15 @@
 //! hand the good ones to the target under one lock, and account for every row in the counters
 //! and the result files.
 
+use std::ops::Range;
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 
 use super::Format;
 use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
-use super::rows::{Header, HeaderError, RowReader};
-use super::validate::{Cell, CheckedRow, check_row};
+use super::rows::{Cells, Header, HeaderError, RowReader};
+use super::validate::{Cell, check_row};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::faults::Faults;
@@ -47,8 +48,9 @@ pub fn resolve_header<C: Copy + PartialEq>(
     Ok(columns)
 }
 
-/// What differs between leads, custom objects and program members.
-pub trait RowTarget: Send + 'static {
+/// What differs between leads, custom objects and program members. Rows are checked and
+/// prepared on one thread while earlier ones are written on another, so both take `&self`.
+pub trait RowTarget: Send + Sync + 'static {
     /// A checked row, ready for the store.
     type Row: Send;
 
@@ -58,16 +60,11 @@ pub trait RowTarget: Send + 'static {
     }
 
     /// Turns a checked row (a value per column, `None` for an empty cell) into what the
-    /// store takes, or the reason it fails.
-    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<Self::Row, String>;
+    /// store takes, or the reason it fails. It may take the values out of `values`.
+    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<Self::Row, String>;
 
     /// Writes rows in file order; each gets its extra warnings, or the reason it failed.
-    fn write(
-        &mut self,
-        db: &mut Db,
-        rows: Vec<Self::Row>,
-        now: Timestamp,
-    ) -> Vec<Result<Vec<String>, String>>;
+    fn write(&self, db: &mut Db, rows: Vec<Self::Row>, now: Timestamp) -> Vec<RowOutcome>;
 }
 
 /// The handles an import needs besides its plan.
@@ -78,24 +75,47 @@ pub struct ImportContext {
     pub kind: ImportKind,
 }
 
-/// Rows checked before they are written under one lock.
-const BATCH_ROWS: usize = 4096;
+/// Rows checked together and then written under one lock. A step of more rows than this
+/// checks the next chunk on a second thread while the current one is written.
+const CHUNK_ROWS: usize = 1024;
+
+/// Chunks checked ahead of the writer, at most.
+const CHUNKS_AHEAD: usize = 2;
 
 /// What became of one row: its extra warnings if imported, or why it failed.
 pub type RowOutcome = Result<Vec<String>, String>;
 
 /// A running import of any type.
 pub struct RowImport<T: RowTarget> {
+    rows: RowPipeline<T>,
+    failures: ResultFile,
+    warnings: ResultFile,
+}
+
+/// Reads, checks and writes rows; knows nothing of counters or result files.
+struct RowPipeline<T: RowTarget> {
     target: T,
+    checker: RowChecker,
+    reader: RowReader,
+    db: Arc<RwLock<Db>>,
+    /// The database generation the job was created in; after a reset it writes nothing.
+    generation: u64,
+}
+
+/// Checks rows against their columns, and applies row fault rules.
+struct RowChecker {
     columns: Vec<FieldDef>,
     /// Header names as uploaded, for row fault rules.
     names: Vec<String>,
-    context: ImportContext,
-    /// The database generation the job was created in; after a reset it writes nothing.
-    generation: u64,
-    rows: RowReader,
-    failures: ResultFile,
-    warnings: ResultFile,
+    faults: Arc<Faults>,
+    kind: ImportKind,
+}
+
+/// A chunk of rows read and checked: where each stands in the file and its check warnings or
+/// failure, in file order, and the prepared ones for the store.
+struct Checked<R> {
+    read: Vec<(Range<usize>, RowOutcome)>,
+    ready: Vec<R>,
 }
 
 impl<T: RowTarget> RowImport<T> {
@@ -114,24 +134,39 @@ impl<T: RowTarget> RowImport<T> {
             .unwrap_or_else(|p| p.into_inner())
             .generation;
         RowImport {
-            target,
-            columns,
-            names: header.names.clone(),
-            context,
-            generation,
-            rows,
+            rows: RowPipeline {
+                target,
+                checker: RowChecker {
+                    columns,
+                    names: header.names.clone(),
+                    faults: context.faults,
+                    kind: context.kind,
+                },
+                reader: rows,
+                db: context.db,
+                generation,
+            },
             failures: ResultFile::new(format, &header.raw, FAILURE_COLUMN),
             warnings: ResultFile::new(format, &header.raw, WARNING_COLUMN),
         }
     }
 
+    /// Imports every row without pacing, for seeding: what became of each row, in order.
+    pub fn import_all(mut self, now: Timestamp) -> Vec<RowOutcome> {
+        let mut outcomes = Vec::new();
+        self.rows
+            .process(usize::MAX, now, |_, outcome| outcomes.push(outcome));
+        outcomes
+    }
+}
+
+impl RowChecker {
     /// A fault rule's reason for failing this row, if one matches it.
-    fn injected_failure(&self, cells: &csv::ByteRecord) -> Option<String> {
-        let faults = &self.context.faults;
-        if !faults.has_row_rules(self.context.kind) {
+    fn injected_failure(&self, cells: &Cells) -> Option<String> {
+        if !self.faults.has_row_rules(self.kind) {
             return None;
         }
-        faults.for_row(self.context.kind, |column| {
+        self.faults.for_row(self.kind, |column| {
             let at = self
                 .names
                 .iter()
@@ -140,105 +175,164 @@ impl<T: RowTarget> RowImport<T> {
         })
     }
 
-    /// Reads, checks and writes up to `max_rows` rows; says what became of each, in file
-    /// order, and whether the file is done.
-    fn process(&mut self, max_rows: usize, now: Timestamp) -> (Vec<(Bytes, RowOutcome)>, bool) {
-        // Each row read, with its check warnings, and whether it goes to the store.
-        let mut read: Vec<(Bytes, Vec<String>, Result<(), String>)> = Vec::new();
-        let mut ready = Vec::new();
-        let columns: Vec<&FieldDef> = self.columns.iter().collect();
+    /// Reads and checks up to `max_rows` rows.
+    fn check<T: RowTarget>(
+        &self,
+        reader: &mut RowReader,
+        target: &T,
+        max_rows: usize,
+    ) -> Checked<T::Row> {
+        let capacity = max_rows.min(CHUNK_ROWS);
+        let mut chunk = Checked {
+            read: Vec::with_capacity(capacity),
+            ready: Vec::with_capacity(capacity),
+        };
+        // One buffer for every row's checked cells, emptied between rows.
+        let mut spare: Vec<Option<Cell<'static>>> = Vec::with_capacity(self.columns.len());
         for _ in 0..max_rows {
-            let Some(row) = self.rows.next_row() else {
+            let Some(row) = reader.next_row() else {
                 break;
             };
-            let raw = self.rows.raw(&row.span);
-            let prepared = match (self.target.reject_all(), self.injected_failure(&row.cells)) {
+            let mut values = recast(spare);
+            let outcome = match (target.reject_all(), self.injected_failure(&row.cells)) {
                 (Some(reason), _) => Err(reason.to_owned()),
                 (None, Some(reason)) => Err(reason),
-                (None, None) => check_row(&columns, &row.cells).and_then(|checked| {
-                    let CheckedRow { values, warnings } = checked;
-                    self.target
-                        .prepare(values)
-                        .map(|prepared| (warnings, prepared))
-                }),
-            };
-            self.rows.recycle(row);
-            match prepared {
-                Ok((warnings, prepared)) => {
-                    ready.push(prepared);
-                    read.push((raw, warnings, Ok(())));
+                (None, None) => {
+                    check_row(&self.columns, &row.cells, &mut values).and_then(|warnings| {
+                        let prepared = target.prepare(&mut values)?;
+                        chunk.ready.push(prepared);
+                        Ok(warnings)
+                    })
                 }
-                Err(reason) => read.push((raw, Vec::new(), Err(reason))),
-            }
+            };
+            spare = recast(values);
+            chunk.read.push((row.span.clone(), outcome));
+            reader.recycle(row);
         }
-        let done = !self.rows.has_more();
-        let mut written = if ready.is_empty() {
-            Vec::new()
-        } else {
-            let mut db = self.context.db.write().unwrap_or_else(|p| p.into_inner());
-            if db.generation == self.generation {
-                self.target.write(&mut db, ready, now)
-            } else {
-                ready
-                    .iter()
-                    .map(|_| Err("The mock was reset".to_owned()))
-                    .collect()
-            }
-        }
-        .into_iter();
-        let outcomes = read
-            .into_iter()
-            .map(|(raw, mut warnings, checked)| {
-                let outcome = checked.and_then(|()| {
-                    written
-                        .next()
-                        .unwrap_or_else(|| Err("Row was not written".into()))
-                });
-                (
-                    raw,
-                    outcome.map(|extra| {
-                        warnings.extend(extra);
-                        warnings
-                    }),
-                )
-            })
-            .collect();
-        (outcomes, done)
+        chunk
     }
+}
 
-    /// Imports every row without pacing, for seeding: what became of each row, in order.
-    /// Rows go in batches, as in a job, so checked rows never pile up in memory.
-    pub fn import_all(mut self, now: Timestamp) -> Vec<RowOutcome> {
-        let mut outcomes = Vec::new();
-        loop {
-            let (batch, done) = self.process(BATCH_ROWS, now);
-            outcomes.extend(batch.into_iter().map(|(_, outcome)| outcome));
-            if done {
-                return outcomes;
-            }
+/// An empty vector for cells of another row, in the same allocation.
+fn recast<'b>(mut cells: Vec<Option<Cell<'_>>>) -> Vec<Option<Cell<'b>>> {
+    cells.clear();
+    // Same size and alignment, so the collect reuses the allocation.
+    cells.into_iter().map(|_| None).collect()
+}
+
+impl<T: RowTarget> RowPipeline<T> {
+    /// Reads, checks and writes up to `max_rows` rows, telling `each` what became of every
+    /// row (with its raw bytes) in file order; whether the file is done.
+    fn process(
+        &mut self,
+        max_rows: usize,
+        now: Timestamp,
+        mut each: impl FnMut(&[u8], RowOutcome),
+    ) -> bool {
+        let RowPipeline {
+            target,
+            checker,
+            reader,
+            db,
+            generation,
+        } = self;
+        let target = &*target;
+        let data = reader.data().clone();
+        let mut write = |chunk: Checked<T::Row>| {
+            write_chunk(target, db, *generation, chunk, now, |span, outcome| {
+                each(&data[span], outcome)
+            })
+        };
+        let first = checker.check(reader, target, max_rows.min(CHUNK_ROWS));
+        let rest = max_rows - first.read.len();
+        if first.read.len() < CHUNK_ROWS || rest == 0 {
+            write(first);
+        } else {
+            // Check the rest on a second thread while this one writes.
+            std::thread::scope(|scope| {
+                let (send, receive) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+                let reader = &mut *reader;
+                let checking = std::thread::Builder::new().name("import-check".to_owned());
+                // Failing to start a thread is a resource failure; the job fails with it.
+                let _ = checking
+                    .spawn_scoped(scope, move || {
+                        let mut left = rest;
+                        while left > 0 {
+                            let chunk = checker.check(reader, target, left.min(CHUNK_ROWS));
+                            let count = chunk.read.len();
+                            left -= count;
+                            // A short chunk is the end of the file; a closed channel, a writer
+                            // that stopped.
+                            if send.send(chunk).is_err() || count < CHUNK_ROWS {
+                                break;
+                            }
+                        }
+                    })
+                    .expect("the checking thread starts");
+                write(first);
+                receive.into_iter().for_each(&mut write);
+            });
         }
+        !reader.has_more()
+    }
+}
+
+/// Writes a checked chunk's ready rows under one lock and tells `each` what became of every
+/// row, in file order.
+fn write_chunk<T: RowTarget>(
+    target: &T,
+    db: &RwLock<Db>,
+    generation: u64,
+    chunk: Checked<T::Row>,
+    now: Timestamp,
+    mut each: impl FnMut(Range<usize>, RowOutcome),
+) {
+    let Checked { read, ready } = chunk;
+    let mut written = if ready.is_empty() {
+        Vec::new()
+    } else {
+        let mut db = db.write().unwrap_or_else(|p| p.into_inner());
+        if db.generation == generation {
+            target.write(&mut db, ready, now)
+        } else {
+            ready
+                .iter()
+                .map(|_| Err("The mock was reset".to_owned()))
+                .collect()
+        }
+    }
+    .into_iter();
+    for (span, checked) in read {
+        let outcome = checked.and_then(|mut warnings| {
+            let extra = written
+                .next()
+                .unwrap_or_else(|| Err("Row was not written".into()))?;
+            warnings.extend(extra);
+            Ok(warnings)
+        });
+        each(span, outcome);
     }
 }
 
 impl<T: RowTarget> ImportWork for RowImport<T> {
     fn step(&mut self, max_rows: usize, now: Timestamp) -> Step {
-        let (outcomes, done) = self.process(max_rows, now);
         let mut counters = Counters::default();
-        for (raw, outcome) in outcomes {
-            match outcome {
-                Ok(warnings) => {
+        let (failures, warnings) = (&mut self.failures, &mut self.warnings);
+        let done = self
+            .rows
+            .process(max_rows, now, |raw, outcome| match outcome {
+                Ok(row_warnings) => {
                     counters.processed += 1;
-                    if !warnings.is_empty() {
-                        self.warnings.push(&raw, &warnings.join("; "));
+                    if !row_warnings.is_empty() {
+                        warnings.push(raw, &row_warnings.join("; "));
                         counters.warned += 1;
                     }
                 }
                 Err(reason) => {
-                    self.failures.push(&raw, &reason);
+                    failures.push(raw, &reason);
                     counters.failed += 1;
                 }
-            }
-        }
+            });
         Step { counters, done }
     }
 

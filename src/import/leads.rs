@@ -1,15 +1,19 @@
 //! A lead import: checked against the lead schema when the job is created, then run row by
 //! row against the lead database.
 
+use std::borrow::Cow;
+
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::Cell;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::schema::{DataType, FieldDef, FieldId, Value, Values, encode, encode_text};
+use crate::schema::{
+    DataType, FieldDef, FieldId, Value, Values, encode, encode_text, text_size, value_size,
+};
 use crate::store::Db;
-use crate::store::leads::{LeadDb, virtual_fields};
+use crate::store::leads::{LeadDb, LookupKey, key_hash, virtual_fields};
 
 /// Fields Marketo names as lookup fields besides custom string, email and integer fields.
 const STANDARD_LOOKUP_FIELDS: &[&str] = &[
@@ -154,25 +158,50 @@ impl LeadTarget {
     }
 }
 
-/// A lead row ready for the store: its encoded values, and the `id` it names when the
-/// lookup is by id (otherwise the lookup value is inside the record).
+/// A lead row ready for the store: its encoded values, and what it finds its lead by.
 pub struct LeadRow {
-    id_key: Option<Value>,
+    key: RowKey,
     record: Values,
+}
+
+/// The `id` a row names when the lookup is by id; otherwise the hash of its lookup value
+/// (which is inside the record), computed while the row is checked rather than under the
+/// database lock.
+enum RowKey {
+    Id(Value),
+    Hashed(u64),
 }
 
 impl RowTarget for LeadTarget {
     type Row = LeadRow;
 
-    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<LeadRow, String> {
+    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<LeadRow, String> {
         let Some(key) = self.plan.lookup_column.and_then(|at| values[at].as_ref()) else {
             return Err(format!(
                 "Value for lookup field '{}' not found",
                 self.plan.lookup_name
             ));
         };
-        let id_key = self.by_id.then(|| key.clone().into_value());
-        let mut bytes = Vec::with_capacity(self.encode_order.len() * 24);
+        let key = if self.by_id {
+            RowKey::Id(key.clone().into_value())
+        } else {
+            let text = match key {
+                Cell::Text(text) => Cow::Borrowed(&**text),
+                Cell::Parsed(value) => Cow::Owned(value.key_text()),
+            };
+            RowKey::Hashed(key_hash(self.plan.partition, &text))
+        };
+        // Sized exactly, so the record is one allocation that is never moved.
+        let size = self
+            .encode_order
+            .iter()
+            .map(|at| match &values[*at] {
+                None => 0,
+                Some(Cell::Text(text)) => text_size(text),
+                Some(Cell::Parsed(value)) => value_size(value),
+            })
+            .sum();
+        let mut bytes = Vec::with_capacity(size);
         for at in &self.encode_order {
             match &values[*at] {
                 None => {}
@@ -181,17 +210,12 @@ impl RowTarget for LeadTarget {
             }
         }
         Ok(LeadRow {
-            id_key,
+            key,
             record: Values::from_encoded(bytes),
         })
     }
 
-    fn write(
-        &mut self,
-        db: &mut Db,
-        rows: Vec<LeadRow>,
-        now: Timestamp,
-    ) -> Vec<Result<Vec<String>, String>> {
+    fn write(&self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> Vec<RowOutcome> {
         let mut imported = Vec::with_capacity(rows.len());
         let outcomes = rows
             .into_iter()
@@ -201,7 +225,10 @@ impl RowTarget for LeadTarget {
                     .upsert_record(
                         self.plan.partition,
                         self.plan.lookup,
-                        row.id_key.as_ref(),
+                        match &row.key {
+                            RowKey::Id(id) => LookupKey::Value(id),
+                            RowKey::Hashed(hash) => LookupKey::Hashed(*hash),
+                        },
                         row.record,
                         now,
                     )

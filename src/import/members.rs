@@ -2,7 +2,7 @@
 //! program with the given status. Rows may mix lead fields and program member custom fields.
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::Cell;
 use crate::clock::Timestamp;
@@ -94,9 +94,9 @@ pub struct MemberRow {
 impl RowTarget for MemberTarget {
     type Row = MemberRow;
 
-    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<MemberRow, String> {
+    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<MemberRow, String> {
         let values: Vec<Option<Value>> = values
-            .into_iter()
+            .drain(..)
             .map(|cell| cell.map(Cell::into_value))
             .collect();
         let email = self
@@ -118,12 +118,7 @@ impl RowTarget for MemberTarget {
         })
     }
 
-    fn write(
-        &mut self,
-        db: &mut Db,
-        rows: Vec<MemberRow>,
-        now: Timestamp,
-    ) -> Vec<Result<Vec<String>, String>> {
+    fn write(&self, db: &mut Db, rows: Vec<MemberRow>, now: Timestamp) -> Vec<RowOutcome> {
         let Some((_, email_field)) = self.email else {
             return rows
                 .iter()

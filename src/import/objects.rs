@@ -2,7 +2,7 @@
 //! resolved to leads.
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::Cell;
 use crate::clock::Timestamp;
@@ -112,9 +112,9 @@ impl RowTarget for ObjectTarget {
         self.dedupe_columns.is_none().then_some(MISSING_DEDUPE)
     }
 
-    fn prepare(&self, values: Vec<Option<Cell<'_>>>) -> Result<ObjectRow, String> {
+    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<ObjectRow, String> {
         let values: Vec<Option<Value>> = values
-            .into_iter()
+            .drain(..)
             .map(|cell| cell.map(Cell::into_value))
             .collect();
         let dedupe_columns = self.dedupe_columns.as_deref().unwrap_or_default();
@@ -138,12 +138,7 @@ impl RowTarget for ObjectTarget {
         Ok(ObjectRow { key, values, links })
     }
 
-    fn write(
-        &mut self,
-        db: &mut Db,
-        rows: Vec<ObjectRow>,
-        now: Timestamp,
-    ) -> Vec<Result<Vec<String>, String>> {
+    fn write(&self, db: &mut Db, rows: Vec<ObjectRow>, now: Timestamp) -> Vec<RowOutcome> {
         let Db { leads, objects, .. } = db;
         let Some(object) = objects.get_mut(&self.api_name) else {
             return rows

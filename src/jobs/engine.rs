@@ -39,9 +39,10 @@ pub struct Timing {
     pub rows_per_second: u64,
 }
 
-/// Rows handled per step when the rate is unlimited: large enough to be cheap, small enough
-/// that counters move while a 10 MB file imports.
-const UNPACED_STEP_ROWS: usize = 4096;
+/// Rows handled per step when the rate is unlimited: large enough that a step's rows are
+/// checked on a second thread while earlier ones are written (see `import::driver`), small
+/// enough that counters move several times while a 10 MB file imports.
+const UNPACED_STEP_ROWS: usize = 16_384;
 
 #[derive(Debug)]
 struct Scheduler {

@@ -2,6 +2,7 @@
 //! only for the fields someone looks leads up by.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -83,7 +84,7 @@ fn same_text(a: &str, b: &str) -> bool {
 /// candidates are checked against the lead itself, so no value is stored twice. The hash is
 /// a multiply-rotate one (as in rustc's FxHash): keys are the mock's own data, so resistance
 /// to chosen collisions buys nothing here, and speed matters on every imported row.
-fn key_hash(partition: u16, text: &str) -> u64 {
+pub fn key_hash(partition: u16, text: &str) -> u64 {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
     // The hash of the lower-cased UTF-8 bytes; only non-ASCII text needs a lower-cased copy.
@@ -103,6 +104,16 @@ fn key_hash(partition: u16, text: &str) -> u64 {
         hash = mix(hash, u64::from_le_bytes(word));
     }
     mix(hash, bytes.len() as u64)
+}
+
+/// How an upsert names the value it finds its lead by.
+#[derive(Debug, Clone, Copy)]
+pub enum LookupKey<'a> {
+    /// A value apart from the record: an `id`, or a key the caller holds.
+    Value(&'a Value),
+    /// The record's own value of the lookup field, as [`key_hash`] of its partition and
+    /// lookup text, computed by the caller (an import does it while checking rows).
+    Hashed(u64),
 }
 
 /// Keys are hashes already: hashing them again would only cost time.
@@ -152,16 +163,17 @@ impl Index {
     }
 
     fn add(&mut self, hash: u64, id: LeadId) {
-        match self.entries.get_mut(&hash) {
-            None => {
-                self.entries.insert(hash, Ids::One(id));
+        match self.entries.entry(hash) {
+            Entry::Vacant(entry) => {
+                entry.insert(Ids::One(id));
             }
-            Some(ids) if !ids.as_slice().contains(&id) => {
+            Entry::Occupied(mut entry) if !entry.get().as_slice().contains(&id) => {
+                let ids = entry.get_mut();
                 let mut all = ids.as_slice().to_vec();
                 all.push(id);
                 *ids = Ids::Many(all.into_boxed_slice());
             }
-            Some(_) => {}
+            Entry::Occupied(_) => {}
         }
     }
 
@@ -193,6 +205,8 @@ pub struct LeadDb {
     leads: Vec<Lead>,
     /// By field id: the index of that field, once someone has looked leads up by it.
     indexes: Vec<Option<Index>>,
+    /// The fields that have an index, so adding a lead visits only those.
+    indexed: Vec<FieldId>,
     /// The `id` field, looked up on every upsert.
     id_field: Option<FieldId>,
     partitions: Vec<Partition>,
@@ -219,6 +233,7 @@ impl LeadDb {
             schema,
             leads: Vec::new(),
             indexes,
+            indexed: Vec::new(),
             id_field,
             partitions,
             lists,
@@ -281,6 +296,7 @@ impl LeadDb {
         }
         if let Some(slot) = self.indexes.get_mut(usize::from(field)) {
             *slot = Some(index);
+            self.indexed.push(field);
         }
     }
 
@@ -294,21 +310,26 @@ impl LeadDb {
         values: Vec<(FieldId, Value)>,
         now: Timestamp,
     ) -> Result<LeadId, UpsertError> {
-        self.upsert_record(partition, lookup, Some(key), Values::from_vec(values), now)
+        self.upsert_record(
+            partition,
+            lookup,
+            LookupKey::Value(key),
+            Values::from_vec(values),
+            now,
+        )
     }
 
-    /// [`LeadDb::upsert`] of an encoded record. Without a `key`, the lookup value is the
-    /// record's own value of the lookup field (a lookup by `id` always needs the key).
+    /// [`LeadDb::upsert`] of an encoded record, its lookup value named by `key`.
     pub fn upsert_record(
         &mut self,
         partition: u16,
         lookup: FieldId,
-        key: Option<&Value>,
+        key: LookupKey<'_>,
         record: Values,
         now: Timestamp,
     ) -> Result<LeadId, UpsertError> {
         if Some(lookup) == self.id_field {
-            let Some(Value::Integer(id)) = key else {
+            let LookupKey::Value(Value::Integer(id)) = key else {
                 return Err(UpsertError::LeadNotFound);
             };
             let id = LeadId::try_from(*id).map_err(|_| UpsertError::LeadNotFound)?;
@@ -317,16 +338,27 @@ impl LeadDb {
             return Ok(id);
         }
         self.ensure_index(lookup);
-        let found = {
-            let text = match key {
-                Some(key) => key_text(key),
-                None => record.key_of(lookup).unwrap_or_default(),
-            };
-            let mut matches = self.matches_in(partition, lookup, &text);
-            (matches.next(), matches.next())
+        let hash = match key {
+            LookupKey::Value(value) => key_hash(partition, &key_text(value)),
+            LookupKey::Hashed(hash) => hash,
+        };
+        let found = match self
+            .index(lookup)
+            .map_or(&[][..], |index| index.candidates(hash))
+        {
+            // A new key, the common case of a large import: nothing to compare.
+            [] => (None, None),
+            _ => {
+                let text = match key {
+                    LookupKey::Value(value) => key_text(value),
+                    LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
+                };
+                let mut matches = self.matches_hashed(partition, lookup, hash, &text);
+                (matches.next(), matches.next())
+            }
         };
         match found {
-            (None, _) => Ok(self.create(partition, record, now)),
+            (None, _) => Ok(self.create(partition, record, now, (lookup, hash))),
             (Some(id), None) => {
                 self.update(id, record, now);
                 Ok(id)
@@ -335,11 +367,23 @@ impl LeadDb {
         }
     }
 
-    fn create(&mut self, partition: u16, values: Values, now: Timestamp) -> LeadId {
+    /// Adds a lead; `known` is an indexed field whose key hash the caller has already.
+    fn create(
+        &mut self,
+        partition: u16,
+        values: Values,
+        now: Timestamp,
+        known: (FieldId, u64),
+    ) -> LeadId {
         let id = LeadId::try_from(self.leads.len() + 1).unwrap_or(LeadId::MAX);
-        for (field, slot) in self.indexes.iter_mut().enumerate() {
-            let Some(index) = slot else { continue };
-            if let Some(key) = values.key_of(field as FieldId) {
+        for field in &self.indexed {
+            let (field, Some(Some(index))) = (*field, self.indexes.get_mut(usize::from(*field)))
+            else {
+                continue;
+            };
+            if field == known.0 {
+                index.add(known.1, id);
+            } else if let Some(key) = values.key_of(field) {
                 index.add(key_hash(partition, &key), id);
             }
         }
@@ -387,9 +431,20 @@ impl LeadDb {
         field: FieldId,
         text: &'a str,
     ) -> impl Iterator<Item = LeadId> + 'a {
+        self.matches_hashed(partition, field, key_hash(partition, text), text)
+    }
+
+    /// [`LeadDb::matches_in`] with the key's hash already computed.
+    fn matches_hashed<'a>(
+        &'a self,
+        partition: u16,
+        field: FieldId,
+        hash: u64,
+        text: &'a str,
+    ) -> impl Iterator<Item = LeadId> + 'a {
         let candidates = self
             .index(field)
-            .map_or(&[][..], |index| index.candidates(key_hash(partition, text)));
+            .map_or(&[][..], |index| index.candidates(hash));
         candidates.iter().copied().filter(move |id| {
             self.lead(*id).is_some_and(|lead| {
                 lead.partition == partition
