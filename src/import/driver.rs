@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::Format;
 use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
 use super::rows::{Cells, Header, HeaderError, RowReader};
-use super::validate::{Cell, check_row};
+use super::validate::{Cell, Checked, check_row};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::faults::Faults;
@@ -111,11 +111,14 @@ struct RowChecker {
     kind: ImportKind,
 }
 
-/// A chunk of rows read and checked: where each stands in the file and its check warnings or
-/// failure, in file order, and the prepared ones for the store.
-struct Checked<R> {
+/// A chunk of rows read and checked, owning everything the writer needs: where each row
+/// stands in the file with its check warnings or failure, in file order, and the checked
+/// cells of the rows that passed (one a column each) with the text they refer to.
+#[derive(Default)]
+struct CheckedChunk {
     read: Vec<(Range<usize>, RowOutcome)>,
-    ready: Vec<R>,
+    text: String,
+    cells: Vec<Option<Checked>>,
 }
 
 impl<T: RowTarget> RowImport<T> {
@@ -175,49 +178,29 @@ impl RowChecker {
         })
     }
 
-    /// Reads and checks up to `max_rows` rows.
-    fn check<T: RowTarget>(
+    /// Reads and checks up to `max_rows` rows into `chunk`, an empty one or one the writer
+    /// handed back, so its buffers are used again.
+    fn check(
         &self,
         reader: &mut RowReader,
-        target: &T,
+        reject_all: Option<&str>,
         max_rows: usize,
-    ) -> Checked<T::Row> {
-        let capacity = max_rows.min(CHUNK_ROWS);
-        let mut chunk = Checked {
-            read: Vec::with_capacity(capacity),
-            ready: Vec::with_capacity(capacity),
-        };
-        // One buffer for every row's checked cells, emptied between rows.
-        let mut spare: Vec<Option<Cell<'static>>> = Vec::with_capacity(self.columns.len());
+        mut chunk: CheckedChunk,
+    ) -> CheckedChunk {
+        let mut cells = Cells::default();
         for _ in 0..max_rows {
-            let Some(row) = reader.next_row() else {
+            let Some(span) = reader.next_row(&mut cells) else {
                 break;
             };
-            let mut values = recast(spare);
-            let outcome = match (target.reject_all(), self.injected_failure(&row.cells)) {
+            let outcome = match (reject_all, self.injected_failure(&cells)) {
                 (Some(reason), _) => Err(reason.to_owned()),
                 (None, Some(reason)) => Err(reason),
-                (None, None) => {
-                    check_row(&self.columns, &row.cells, &mut values).and_then(|warnings| {
-                        let prepared = target.prepare(&mut values)?;
-                        chunk.ready.push(prepared);
-                        Ok(warnings)
-                    })
-                }
+                (None, None) => check_row(&self.columns, &cells, &mut chunk.text, &mut chunk.cells),
             };
-            spare = recast(values);
-            chunk.read.push((row.span.clone(), outcome));
-            reader.recycle(row);
+            chunk.read.push((span, outcome));
         }
         chunk
     }
-}
-
-/// An empty vector for cells of another row, in the same allocation.
-fn recast<'b>(mut cells: Vec<Option<Cell<'_>>>) -> Vec<Option<Cell<'b>>> {
-    cells.clear();
-    // Same size and alignment, so the collect reuses the allocation.
-    cells.into_iter().map(|_| None).collect()
 }
 
 impl<T: RowTarget> RowPipeline<T> {
@@ -237,20 +220,36 @@ impl<T: RowTarget> RowPipeline<T> {
             generation,
         } = self;
         let target = &*target;
+        let reject_all = target.reject_all();
+        let columns = checker.columns.len();
         let data = reader.data().clone();
-        let mut write = |chunk: Checked<T::Row>| {
-            write_chunk(target, db, *generation, chunk, now, |span, outcome| {
-                each(&data[span], outcome)
-            })
+        let mut write = |chunk: &mut CheckedChunk| {
+            write_chunk(
+                target,
+                columns,
+                db,
+                *generation,
+                chunk,
+                now,
+                |span, outcome| each(&data[span], outcome),
+            )
         };
-        let first = checker.check(reader, target, max_rows.min(CHUNK_ROWS));
+        let mut first = checker.check(
+            reader,
+            reject_all,
+            max_rows.min(CHUNK_ROWS),
+            CheckedChunk::default(),
+        );
         let rest = max_rows - first.read.len();
         if first.read.len() < CHUNK_ROWS || rest == 0 {
-            write(first);
+            write(&mut first);
         } else {
-            // Check the rest on a second thread while this one writes.
+            // Check the rest on a second thread while this one writes. Written chunks go
+            // back to be filled again, so the two threads share a few buffers and allocate
+            // none per chunk.
             std::thread::scope(|scope| {
                 let (send, receive) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+                let (give_back, returned) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD + 2);
                 let reader = &mut *reader;
                 let checking = std::thread::Builder::new().name("import-check".to_owned());
                 // Failing to start a thread is a resource failure; the job fails with it.
@@ -258,7 +257,9 @@ impl<T: RowTarget> RowPipeline<T> {
                     .spawn_scoped(scope, move || {
                         let mut left = rest;
                         while left > 0 {
-                            let chunk = checker.check(reader, target, left.min(CHUNK_ROWS));
+                            let empty = returned.try_recv().unwrap_or_default();
+                            let chunk =
+                                checker.check(reader, reject_all, left.min(CHUNK_ROWS), empty);
                             let count = chunk.read.len();
                             left -= count;
                             // A short chunk is the end of the file; a closed channel, a writer
@@ -269,25 +270,53 @@ impl<T: RowTarget> RowPipeline<T> {
                         }
                     })
                     .expect("the checking thread starts");
-                write(first);
-                receive.into_iter().for_each(&mut write);
+                let mut chunk = first;
+                loop {
+                    write(&mut chunk);
+                    // The checker may have finished; then the buffer is simply dropped.
+                    let _ = give_back.try_send(chunk);
+                    match receive.recv() {
+                        Ok(next) => chunk = next,
+                        Err(_) => break,
+                    }
+                }
             });
         }
         !reader.has_more()
     }
 }
 
-/// Writes a checked chunk's ready rows under one lock and tells `each` what became of every
-/// row, in file order.
+/// Prepares a checked chunk's passing rows for the store, writes them under one lock and
+/// tells `each` what became of every row, in file order. `columns` is the number of cells a
+/// passing row has.
 fn write_chunk<T: RowTarget>(
     target: &T,
+    columns: usize,
     db: &RwLock<Db>,
     generation: u64,
-    chunk: Checked<T::Row>,
+    chunk: &mut CheckedChunk,
     now: Timestamp,
     mut each: impl FnMut(Range<usize>, RowOutcome),
 ) {
-    let Checked { read, ready } = chunk;
+    let CheckedChunk { read, text, cells } = chunk;
+    let mut cells = cells.drain(..);
+    let mut values = Vec::with_capacity(columns);
+    let mut ready = Vec::with_capacity(read.len());
+    for (_, outcome) in read.iter_mut() {
+        if outcome.is_ok() {
+            values.clear();
+            values.extend(
+                cells
+                    .by_ref()
+                    .take(columns)
+                    .map(|cell| cell.map(|checked| checked.cell(text))),
+            );
+            match target.prepare(&mut values) {
+                Ok(row) => ready.push(row),
+                Err(reason) => *outcome = Err(reason),
+            }
+        }
+    }
     let mut written = if ready.is_empty() {
         Vec::new()
     } else {
@@ -302,7 +331,10 @@ fn write_chunk<T: RowTarget>(
         }
     }
     .into_iter();
-    for (span, checked) in read {
+    drop(values);
+    drop(cells);
+    text.clear();
+    for (span, checked) in read.drain(..) {
         let outcome = checked.and_then(|mut warnings| {
             let extra = written
                 .next()

@@ -127,13 +127,6 @@ impl Special {
     }
 }
 
-/// One data row: its cells, and where it stood in the file.
-#[derive(Debug, Clone)]
-pub struct RawRow {
-    pub cells: Cells,
-    pub span: Range<usize>,
-}
-
 /// An owned reader over an uploaded file, so a job can carry it between processing steps.
 pub struct RowReader {
     data: Bytes,
@@ -141,10 +134,10 @@ pub struct RowReader {
     at: usize,
     special: Special,
     quoted: csv_core::Reader,
-    /// A row read ahead by [`RowReader::has_more`].
-    peeked: Option<RawRow>,
-    /// Cells handed back by [`RowReader::recycle`], so rows reuse their buffers.
-    spare: Vec<Cells>,
+    /// Where the row read ahead by [`RowReader::has_more`] stands, if there is one; its
+    /// cells are in `lookahead`.
+    peeked: Option<Range<usize>>,
+    lookahead: Cells,
     /// The field ends `csv_core` reports, kept between quoted rows.
     ends: Vec<usize>,
 }
@@ -173,33 +166,28 @@ impl RowReader {
             special: Special::new(delimiter),
             quoted: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             peeked: None,
-            spare: Vec::new(),
+            lookahead: Cells::default(),
             ends: Vec::new(),
         };
-        let first = rows.next_row().ok_or(HeaderError::Empty)?;
-        let names = first
-            .cells
+        let mut cells = Cells::default();
+        let span = rows.next_row(&mut cells).ok_or(HeaderError::Empty)?;
+        let names = cells
             .iter()
             .map(|cell| std::str::from_utf8(cell).map(str::to_owned))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| HeaderError::NotUtf8)?;
-        let raw = rows.data.slice(first.span);
+        let raw = rows.data.slice(span);
         Ok((Header { names, raw }, rows))
     }
 
     /// Whether another row follows, so a job knows it is done without a further step.
     pub fn has_more(&mut self) -> bool {
         if self.peeked.is_none() {
-            self.peeked = self.next_row();
+            let mut cells = std::mem::take(&mut self.lookahead);
+            self.peeked = self.read(&mut cells);
+            self.lookahead = cells;
         }
         self.peeked.is_some()
-    }
-
-    /// Gives a row's buffer back for the next row to use.
-    pub fn recycle(&mut self, row: RawRow) {
-        if self.spare.len() < 4 {
-            self.spare.push(row.cells);
-        }
     }
 
     /// The whole upload; a row's span indexes it.
@@ -207,36 +195,37 @@ impl RowReader {
         &self.data
     }
 
-    /// The next row, or `None` at the end. Blank lines are not rows. A quote left open runs to
-    /// the end of the file, as in any RFC 4180 reader; the row then fails on its column count
-    /// rather than vanishing.
-    pub fn next_row(&mut self) -> Option<RawRow> {
-        if let Some(row) = self.peeked.take() {
-            return Some(row);
+    /// Reads the next row into `cells` (whatever they held is replaced); where the row
+    /// stands in the file, without its line break, or `None` at the end. Blank lines are not
+    /// rows. A quote left open runs to the end of the file, as in any RFC 4180 reader; the row
+    /// then fails on its column count rather than vanishing.
+    pub fn next_row(&mut self, cells: &mut Cells) -> Option<Range<usize>> {
+        if let Some(span) = self.peeked.take() {
+            std::mem::swap(cells, &mut self.lookahead);
+            return Some(span);
         }
+        self.read(cells)
+    }
+
+    fn read(&mut self, cells: &mut Cells) -> Option<Range<usize>> {
         let RowReader {
             data,
             at,
             special,
             quoted,
-            spare,
             ends,
             ..
         } = self;
         let data = &data[..];
         let begin = *at + data[*at..].iter().position(|b| !is_line_break(*b))?;
-        let mut cells = spare.pop().unwrap_or_default();
         cells.clear();
         let end = begin
             + match cells.split_plain(&data[begin..], special) {
                 Some(end) => end,
-                None => read_quoted(quoted, ends, &data[begin..], &mut cells),
+                None => read_quoted(quoted, ends, &data[begin..], cells),
             };
         *at = end;
-        Some(RawRow {
-            cells,
-            span: trim_line_breaks(data, begin, end),
-        })
+        Some(trim_line_breaks(data, begin, end))
     }
 }
 
@@ -302,15 +291,15 @@ mod tests {
     fn read_all(text: &[u8], format: Format) -> (Header, Vec<(Vec<String>, String)>) {
         let (header, mut reader) = RowReader::open(Bytes::copy_from_slice(text), format).unwrap();
         let mut rows = Vec::new();
-        while let Some(row) = reader.next_row() {
-            let cells = row
-                .cells
+        let mut cells = Cells::default();
+        while let Some(span) = reader.next_row(&mut cells) {
+            let text = cells
                 .iter()
                 .map(|c| String::from_utf8_lossy(c).into_owned())
                 .collect();
             rows.push((
-                cells,
-                String::from_utf8(reader.data()[row.span].to_vec()).unwrap(),
+                text,
+                String::from_utf8(reader.data()[span].to_vec()).unwrap(),
             ));
         }
         (header, rows)
@@ -362,10 +351,14 @@ mod tests {
             RowReader::open(Bytes::from_static(b"email\na\nb\n"), Format::Csv).unwrap();
         assert!(reader.has_more());
         assert!(reader.has_more());
-        assert_eq!(reader.next_row().unwrap().cells.get(0), Some(&b"a"[..]));
-        assert_eq!(reader.next_row().unwrap().cells.get(0), Some(&b"b"[..]));
+        let mut cells = Cells::default();
+        assert!(reader.next_row(&mut cells).is_some());
+        assert_eq!(cells.get(0), Some(&b"a"[..]));
+        assert!(reader.has_more());
+        assert!(reader.next_row(&mut cells).is_some());
+        assert_eq!(cells.get(0), Some(&b"b"[..]));
         assert!(!reader.has_more());
-        assert!(reader.next_row().is_none());
+        assert!(reader.next_row(&mut cells).is_none());
     }
 
     #[test]
@@ -428,10 +421,11 @@ mod tests {
             let text = [b"x\n".as_slice(), &bytes].concat();
             let (_, mut reader) = RowReader::open(Bytes::from(text.clone()), format).unwrap();
             let mut ours = Vec::new();
-            while let Some(row) = reader.next_row() {
+            let mut cells = Cells::default();
+            while let Some(span) = reader.next_row(&mut cells) {
                 ours.push((
-                    row.cells.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(),
-                    text[row.span].to_vec(),
+                    cells.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(),
+                    text[span].to_vec(),
                 ));
             }
             proptest::prop_assert_eq!(ours, csv_crate_rows(&text, format));

@@ -7,11 +7,12 @@ use super::rows::Cells;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::schema::{DataType, FieldDef, Value};
 
-/// A checked cell: text stays borrowed from the row (nothing is copied until it is stored),
-/// other types are parsed.
+/// A cell ready for the store: text borrowed from where the import keeps it, or a parsed
+/// value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell<'a> {
     Text(Cow<'a, str>),
@@ -27,37 +28,41 @@ impl Cell<'_> {
     }
 }
 
-/// Checks one non-empty cell, adding any warnings to `warnings`. `Err` holds the row's
-/// failure reason.
-///
-/// Inlined into the row loop: a cell is then built in place, not returned through memory
-/// and copied (which stalls on store forwarding, and showed in profiles).
-#[inline]
-pub fn check_value<'a>(
-    field: &FieldDef,
-    raw: &'a str,
-    warnings: &mut Vec<String>,
-) -> Result<Cell<'a>, String> {
-    if field.data_type.is_textual() {
-        Ok(Cell::Text(check_text(field, raw, warnings)))
-    } else {
-        parse_typed(field, raw).map(Cell::Parsed)
+/// A cell that passed its check, owning nothing of the row it came from, so rows can be
+/// checked on one thread and stored from another.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checked {
+    /// The cell's own text, at this range of the text [`check_row`] keeps.
+    Text(Range<usize>),
+    /// Text that replaces the cell's: an over-long value, truncated.
+    Replaced(String),
+    Parsed(Value),
+}
+
+impl Checked {
+    /// The cell for the store, its text read from the text [`check_row`] kept.
+    pub fn cell(self, text: &str) -> Cell<'_> {
+        match self {
+            Checked::Text(range) => Cell::Text(Cow::Borrowed(&text[range])),
+            Checked::Replaced(text) => Cell::Text(Cow::Owned(text)),
+            Checked::Parsed(value) => Cell::Parsed(value),
+        }
     }
 }
 
-/// A cell of a field kept as text: a bad email is kept with a warning, an over-long value
-/// truncated with one.
+/// Checks a cell of a field kept as text: a bad email is kept with a warning, an over-long
+/// value truncated with one. `None` keeps the text as it is.
 #[inline]
-fn check_text<'a>(field: &FieldDef, raw: &'a str, warnings: &mut Vec<String>) -> Cow<'a, str> {
+fn check_text(field: &FieldDef, raw: &str, warnings: &mut Vec<String>) -> Option<String> {
     if field.data_type == DataType::Email && !looks_like_email(raw) {
         warnings.push("Invalid email address".to_owned());
     }
     // A value no longer in bytes than the limit cannot be longer in characters.
     match field.length {
         Some(limit) if raw.len() > limit && raw.chars().count() > limit => {
-            Cow::Owned(truncate(field, raw, limit, warnings))
+            Some(truncate(field, raw, limit, warnings))
         }
-        _ => Cow::Borrowed(raw),
+        _ => None,
     }
 }
 
@@ -96,13 +101,15 @@ fn parse_typed(field: &FieldDef, raw: &str) -> Result<Value, String> {
     })
 }
 
-/// Checks every cell of a row into `values`: one entry a column, `None` where the cell was
-/// empty (which leaves the stored value unchanged). Gives the row's warnings, or the first
-/// failing cell's reason.
-pub fn check_row<'a>(
+/// Checks every cell of a row, appending one entry a column to `out` (`None` where the cell
+/// was empty, which leaves the stored value unchanged) and the text they refer to, to `text`.
+/// Gives the row's warnings, or the first failing cell's reason, with `out` and `text` left
+/// as they were.
+pub fn check_row(
     columns: &[FieldDef],
-    cells: &'a Cells,
-    values: &mut Vec<Option<Cell<'a>>>,
+    cells: &Cells,
+    text: &mut String,
+    out: &mut Vec<Option<Checked>>,
 ) -> Result<Vec<String>, String> {
     if cells.len() != columns.len() {
         return Err(format!(
@@ -111,31 +118,58 @@ pub fn check_row<'a>(
             columns.len()
         ));
     }
-    values.clear();
     // The row's text is checked as UTF-8 once; a cell of it is then valid unless it starts or
-    // ends inside a character, which `str::get` tells. A row that is not valid as a whole
-    // is checked cell by cell, to name the field at fault.
-    let whole = std::str::from_utf8(cells.as_slice()).ok();
+    // ends inside a character, which `str::get` tells. A row that is not valid as a whole has
+    // a cell that is not, found cell by cell to name its field.
+    let Ok(whole) = std::str::from_utf8(cells.as_slice()) else {
+        return Err(not_utf8(columns, cells));
+    };
+    let (base, mark) = (text.len(), out.len());
     let mut warnings = Vec::new();
     for (at, field) in columns.iter().enumerate() {
-        let text = whole
-            .and_then(|whole| whole.get(cells.range(at)?))
-            .or_else(|| std::str::from_utf8(cells.get(at)?).ok())
-            .ok_or_else(|| {
-                format!(
-                    "Invalid UTF-8 byte sequence in field {}",
-                    field.display_name
-                )
-            })?;
-        values.push(if text.is_empty() {
+        let range = cells.range(at).unwrap_or_default();
+        let Some(raw) = whole.get(range.clone()) else {
+            out.truncate(mark);
+            return Err(invalid_utf8(field));
+        };
+        out.push(if raw.is_empty() {
             None
         } else if field.data_type.is_textual() {
-            Some(Cell::Text(check_text(field, text, &mut warnings)))
+            Some(match check_text(field, raw, &mut warnings) {
+                None => Checked::Text(base + range.start..base + range.end),
+                Some(replaced) => Checked::Replaced(replaced),
+            })
         } else {
-            Some(Cell::Parsed(parse_typed(field, text)?))
+            match parse_typed(field, raw) {
+                Ok(value) => Some(Checked::Parsed(value)),
+                Err(reason) => {
+                    out.truncate(mark);
+                    return Err(reason);
+                }
+            }
         });
     }
+    text.push_str(whole);
     Ok(warnings)
+}
+
+#[cold]
+fn not_utf8(columns: &[FieldDef], cells: &Cells) -> String {
+    let at = (0..cells.len())
+        .find(|at| {
+            cells
+                .get(*at)
+                .is_some_and(|cell| std::str::from_utf8(cell).is_err())
+        })
+        .unwrap_or_default();
+    columns.get(at).map(invalid_utf8).unwrap_or_default()
+}
+
+fn invalid_utf8(field: &FieldDef) -> String {
+    format!(
+        "Invalid UTF-8 byte sequence in field {}",
+        field.display_name
+    )
 }
 
 /// Deliberately simple: one `@`, something before it, a dotted domain after it, no spaces.
@@ -257,24 +291,37 @@ mod tests {
         }
     }
 
+    /// A row of `cells` checked against `columns`: each cell's value (`None` where empty)
+    /// and the row's warnings, or its failure.
+    fn check(
+        columns: &[FieldDef],
+        cells: &[&[u8]],
+    ) -> Result<(Vec<Option<Value>>, Vec<String>), String> {
+        let (mut text, mut out) = (String::new(), Vec::new());
+        let warnings = check_row(columns, &Cells::of(cells), &mut text, &mut out)?;
+        let values = out
+            .into_iter()
+            .map(|cell| cell.map(|checked| checked.cell(&text).into_value()))
+            .collect();
+        Ok((values, warnings))
+    }
+
+    /// The value and the warnings of a single cell that passes.
+    fn warned(field: &FieldDef, raw: &str) -> (Value, Vec<String>) {
+        let (mut values, warnings) = check(std::slice::from_ref(field), &[raw.as_bytes()]).unwrap();
+        (values.remove(0).unwrap(), warnings)
+    }
+
     fn ok(field: &FieldDef, raw: &str) -> Value {
-        let mut warnings = Vec::new();
-        let value = check_value(field, raw, &mut warnings).unwrap();
+        let (value, warnings) = warned(field, raw);
         assert!(warnings.is_empty(), "{warnings:?}");
-        value.into_value()
+        value
     }
 
     /// Whether a cell fails its row as a value of the wrong type.
     fn rejected(field: &FieldDef, raw: &str) -> bool {
-        check_value(field, raw, &mut Vec::new())
+        check(std::slice::from_ref(field), &[raw.as_bytes()])
             == Err(format!("Invalid data type in field {}", field.display_name))
-    }
-
-    /// The value and the warnings of a cell that passes.
-    fn warned(field: &FieldDef, raw: &str) -> (Value, Vec<String>) {
-        let mut warnings = Vec::new();
-        let value = check_value(field, raw, &mut warnings).unwrap();
-        (value.into_value(), warnings)
     }
 
     #[test]
@@ -284,7 +331,7 @@ mod tests {
         assert_eq!(ok(&score, "-7"), Value::Integer(-7));
         for bad in ["TEXT_VALUE_IN_INTEGER_FIELD", "1.5", "3000000000"] {
             assert_eq!(
-                check_value(&score, bad, &mut Vec::new()),
+                check(std::slice::from_ref(&score), &[bad.as_bytes()]),
                 Err("Invalid data type in field Lead Score".to_owned())
             );
         }
@@ -361,9 +408,8 @@ mod tests {
     fn a_row_with_the_wrong_column_count_fails_naming_both_counts() {
         let name = field("First Name", DataType::String, None);
         let columns = [name.clone(), name.clone(), name];
-        let cells = Cells::of(&[b"a", b"b"]);
         assert_eq!(
-            check_row(&columns, &cells, &mut Vec::new()).unwrap_err(),
+            check(&columns, &[b"a", b"b"]).unwrap_err(),
             "Row has 2 columns but the header has 3"
         );
     }
@@ -372,19 +418,16 @@ mod tests {
     fn empty_cells_are_left_out_and_warnings_gathered() {
         let email = field("Email Address", DataType::Email, Some(255));
         let name = field("First Name", DataType::String, None);
-        let cells = Cells::of(&[b"bad-email", b""]);
-        let mut values = Vec::new();
-        let warnings = check_row(&[email, name], &cells, &mut values).unwrap();
-        assert_eq!(values, [Some(Cell::Text("bad-email".into())), None]);
+        let (values, warnings) = check(&[email, name], &[b"bad-email", b""]).unwrap();
+        assert_eq!(values, [Some(Value::Text("bad-email".into())), None]);
         assert_eq!(warnings, ["Invalid email address"]);
     }
 
     #[test]
     fn a_cell_that_is_not_utf8_fails_the_row_naming_the_field() {
         let name = field("First Name", DataType::String, None);
-        let cells = Cells::of(&[b"An\xFFn"]);
         assert_eq!(
-            check_row(&[name], &cells, &mut Vec::new()).unwrap_err(),
+            check(&[name], &[b"An\xFFn"]).unwrap_err(),
             "Invalid UTF-8 byte sequence in field First Name"
         );
     }
@@ -396,9 +439,8 @@ mod tests {
             field("Last Name", DataType::String, None),
         );
         // Together the two cells are the two bytes of "é"; each alone is not UTF-8.
-        let cells = Cells::of(&[b"\xC3", b"\xA9"]);
         assert_eq!(
-            check_row(&[first, last], &cells, &mut Vec::new()).unwrap_err(),
+            check(&[first, last], &[b"\xC3", b"\xA9"]).unwrap_err(),
             "Invalid UTF-8 byte sequence in field First Name"
         );
     }
@@ -428,5 +470,27 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(looks_like_email(&text), email_rule(&text));
         }
+    }
+
+    #[test]
+    fn a_failing_row_leaves_the_kept_text_and_cells_as_they_were() {
+        let name = field("First Name", DataType::String, None);
+        let score = field("Lead Score", DataType::Integer, None);
+        let columns = [name, score];
+        let (mut text, mut out) = (String::new(), Vec::new());
+        check_row(&columns, &Cells::of(&[b"Ann", b"7"]), &mut text, &mut out).unwrap();
+        let failed = check_row(&columns, &Cells::of(&[b"Bo", b"x"]), &mut text, &mut out);
+        assert_eq!(
+            failed,
+            Err("Invalid data type in field Lead Score".to_owned())
+        );
+        assert_eq!(text, "Ann7");
+        assert_eq!(
+            out,
+            [
+                Some(Checked::Text(0..3)),
+                Some(Checked::Parsed(Value::Integer(7)))
+            ]
+        );
     }
 }
