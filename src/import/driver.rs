@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::Format;
 use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
 use super::rows::{Cells, Header, HeaderError, RowReader};
-use super::validate::{Cell, Checked, check_row};
+use super::validate::{Checked, check_row};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::faults::Faults;
@@ -59,12 +59,15 @@ pub trait RowTarget: Send + Sync + 'static {
         None
     }
 
-    /// Turns a checked row (a value per column, `None` for an empty cell) into what the
-    /// store takes, or the reason it fails. It may take the values out of `values`.
-    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<Self::Row, String>;
+    /// Turns a checked row (a cell per column, `None` where empty, text kept in `text`) into
+    /// what the store takes, or the reason it fails. It may take the cells out of `cells`.
+    fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<Self::Row, String>;
 
     /// Writes rows in file order; each gets its extra warnings, or the reason it failed.
     fn write(&self, db: &mut Db, rows: Vec<Self::Row>, now: Timestamp) -> Vec<RowOutcome>;
+
+    /// Makes room in the store for about `rows` more rows, before a large import writes them.
+    fn reserve(&self, _db: &mut Db, _rows: usize) {}
 }
 
 /// The handles an import needs besides its plan.
@@ -244,6 +247,14 @@ impl<T: RowTarget> RowPipeline<T> {
         if first.read.len() < CHUNK_ROWS || rest == 0 {
             write(&mut first);
         } else {
+            // As many rows again as the first chunk's for each of its lengths left in the
+            // file, at most the rows this step may take.
+            let (read, left) = reader.progress();
+            let expected = (first.read.len() as u64 * left as u64 / read.max(1) as u64) as usize;
+            target.reserve(
+                &mut db.write().unwrap_or_else(|p| p.into_inner()),
+                expected.min(rest),
+            );
             // Check the rest on a second thread while this one writes. Written chunks go
             // back to be filled again, so the two threads share a few buffers and allocate
             // none per chunk.
@@ -299,24 +310,22 @@ fn write_chunk<T: RowTarget>(
     mut each: impl FnMut(Range<usize>, RowOutcome),
 ) {
     let CheckedChunk { read, text, cells } = chunk;
-    let mut cells = cells.drain(..);
-    let mut values = Vec::with_capacity(columns);
+    let mut rows = cells.chunks_mut(columns.max(1));
     let mut ready = Vec::with_capacity(read.len());
     for (_, outcome) in read.iter_mut() {
         if outcome.is_ok() {
-            values.clear();
-            values.extend(
-                cells
-                    .by_ref()
-                    .take(columns)
-                    .map(|cell| cell.map(|checked| checked.cell(text))),
-            );
-            match target.prepare(&mut values) {
+            let prepared = rows
+                .next()
+                .ok_or_else(|| "Row was not checked".to_owned())
+                .and_then(|row| target.prepare(row, text));
+            match prepared {
                 Ok(row) => ready.push(row),
                 Err(reason) => *outcome = Err(reason),
             }
         }
     }
+    cells.clear();
+    text.clear();
     let mut written = if ready.is_empty() {
         Vec::new()
     } else {
@@ -331,9 +340,6 @@ fn write_chunk<T: RowTarget>(
         }
     }
     .into_iter();
-    drop(values);
-    drop(cells);
-    text.clear();
     for (span, checked) in read.drain(..) {
         let outcome = checked.and_then(|mut warnings| {
             let extra = written

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
-use super::validate::Cell;
+use super::validate::{CellRef, Checked};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{
@@ -175,38 +175,38 @@ enum RowKey {
 impl RowTarget for LeadTarget {
     type Row = LeadRow;
 
-    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<LeadRow, String> {
-        let Some(key) = self.plan.lookup_column.and_then(|at| values[at].as_ref()) else {
+    fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<LeadRow, String> {
+        let Some(key) = self.plan.lookup_column.and_then(|at| cells[at].as_ref()) else {
             return Err(format!(
                 "Value for lookup field '{}' not found",
                 self.plan.lookup_name
             ));
         };
         let key = if self.by_id {
-            RowKey::Id(key.clone().into_value())
+            RowKey::Id(key.clone().into_value(text))
         } else {
-            let text = match key {
-                Cell::Text(text) => Cow::Borrowed(&**text),
-                Cell::Parsed(value) => Cow::Owned(value.key_text()),
+            let key = match key.get(text) {
+                CellRef::Text(text) => Cow::Borrowed(text),
+                CellRef::Parsed(value) => Cow::Owned(value.key_text()),
             };
-            RowKey::Hashed(key_hash(self.plan.partition, &text))
+            RowKey::Hashed(key_hash(self.plan.partition, &key))
         };
         // Sized exactly, so the record is one allocation that is never moved.
         let size = self
             .encode_order
             .iter()
-            .map(|at| match &values[*at] {
+            .map(|at| match cells[*at].as_ref().map(|cell| cell.get(text)) {
                 None => 0,
-                Some(Cell::Text(text)) => text_size(text),
-                Some(Cell::Parsed(value)) => value_size(value),
+                Some(CellRef::Text(text)) => text_size(text),
+                Some(CellRef::Parsed(value)) => value_size(value),
             })
             .sum();
         let mut bytes = Vec::with_capacity(size);
         for at in &self.encode_order {
-            match &values[*at] {
+            match cells[*at].as_ref().map(|cell| cell.get(text)) {
                 None => {}
-                Some(Cell::Text(text)) => encode_text(&mut bytes, self.plan.columns[*at], text),
-                Some(Cell::Parsed(value)) => encode(&mut bytes, self.plan.columns[*at], value),
+                Some(CellRef::Text(text)) => encode_text(&mut bytes, self.plan.columns[*at], text),
+                Some(CellRef::Parsed(value)) => encode(&mut bytes, self.plan.columns[*at], value),
             }
         }
         Ok(LeadRow {
@@ -241,5 +241,9 @@ impl RowTarget for LeadTarget {
             db.leads.add_to_list(list, imported);
         }
         outcomes
+    }
+
+    fn reserve(&self, db: &mut Db, rows: usize) {
+        db.leads.reserve(self.plan.lookup, rows);
     }
 }

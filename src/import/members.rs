@@ -4,7 +4,7 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
-use super::validate::Cell;
+use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
@@ -94,10 +94,10 @@ pub struct MemberRow {
 impl RowTarget for MemberTarget {
     type Row = MemberRow;
 
-    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<MemberRow, String> {
-        let values: Vec<Option<Value>> = values
-            .drain(..)
-            .map(|cell| cell.map(Cell::into_value))
+    fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<MemberRow, String> {
+        let values: Vec<Option<Value>> = cells
+            .iter_mut()
+            .map(|cell| cell.take().map(|cell| cell.into_value(text)))
             .collect();
         let email = self
             .email

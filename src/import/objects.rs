@@ -4,7 +4,7 @@
 use super::Format;
 use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
 use super::rows::{Header, RowReader};
-use super::validate::Cell;
+use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
@@ -112,10 +112,10 @@ impl RowTarget for ObjectTarget {
         self.dedupe_columns.is_none().then_some(MISSING_DEDUPE)
     }
 
-    fn prepare(&self, values: &mut Vec<Option<Cell<'_>>>) -> Result<ObjectRow, String> {
-        let values: Vec<Option<Value>> = values
-            .drain(..)
-            .map(|cell| cell.map(Cell::into_value))
+    fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<ObjectRow, String> {
+        let values: Vec<Option<Value>> = cells
+            .iter_mut()
+            .map(|cell| cell.take().map(|cell| cell.into_value(text)))
             .collect();
         let dedupe_columns = self.dedupe_columns.as_deref().unwrap_or_default();
         let key_values: Option<Vec<&Value>> = dedupe_columns

@@ -190,6 +190,11 @@ impl RowReader {
         self.peeked.is_some()
     }
 
+    /// Bytes of the upload read so far, and left to read.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.at, self.data.len() - self.at)
+    }
+
     /// The whole upload; a row's span indexes it.
     pub fn data(&self) -> &Bytes {
         &self.data

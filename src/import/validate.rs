@@ -6,27 +6,9 @@
 use super::rows::Cells;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::schema::{DataType, FieldDef, Value};
-
-/// A cell ready for the store: text borrowed from where the import keeps it, or a parsed
-/// value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell<'a> {
-    Text(Cow<'a, str>),
-    Parsed(Value),
-}
-
-impl Cell<'_> {
-    pub fn into_value(self) -> Value {
-        match self {
-            Cell::Text(text) => Value::Text(text.into()),
-            Cell::Parsed(value) => value,
-        }
-    }
-}
 
 /// A cell that passed its check, owning nothing of the row it came from, so rows can be
 /// checked on one thread and stored from another.
@@ -39,13 +21,29 @@ pub enum Checked {
     Parsed(Value),
 }
 
+/// A checked cell's content, borrowed: text or a parsed value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellRef<'a> {
+    Text(&'a str),
+    Parsed(&'a Value),
+}
+
 impl Checked {
-    /// The cell for the store, its text read from the text [`check_row`] kept.
-    pub fn cell(self, text: &str) -> Cell<'_> {
+    /// The cell's content, its text read from the text [`check_row`] kept.
+    pub fn get<'a>(&'a self, text: &'a str) -> CellRef<'a> {
         match self {
-            Checked::Text(range) => Cell::Text(Cow::Borrowed(&text[range])),
-            Checked::Replaced(text) => Cell::Text(Cow::Owned(text)),
-            Checked::Parsed(value) => Cell::Parsed(value),
+            Checked::Text(range) => CellRef::Text(&text[range.clone()]),
+            Checked::Replaced(text) => CellRef::Text(text),
+            Checked::Parsed(value) => CellRef::Parsed(value),
+        }
+    }
+
+    /// The cell as a value to store.
+    pub fn into_value(self, text: &str) -> Value {
+        match self {
+            Checked::Text(range) => Value::Text(text[range].into()),
+            Checked::Replaced(text) => Value::Text(text.into()),
+            Checked::Parsed(value) => value,
         }
     }
 }
@@ -301,7 +299,7 @@ mod tests {
         let warnings = check_row(columns, &Cells::of(cells), &mut text, &mut out)?;
         let values = out
             .into_iter()
-            .map(|cell| cell.map(|checked| checked.cell(&text).into_value()))
+            .map(|cell| cell.map(|checked| checked.into_value(&text)))
             .collect();
         Ok((values, warnings))
     }

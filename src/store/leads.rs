@@ -252,6 +252,18 @@ impl LeadDb {
         self.leads.is_empty()
     }
 
+    /// Makes room for `additional` new leads found by `lookup`, so a large import does not
+    /// grow the lead table and the lookup index step by step.
+    pub fn reserve(&mut self, lookup: FieldId, additional: usize) {
+        self.leads.reserve(additional);
+        if Some(lookup) != self.id_field {
+            self.ensure_index(lookup);
+            if let Some(Some(index)) = self.indexes.get_mut(usize::from(lookup)) {
+                index.entries.reserve(additional);
+            }
+        }
+    }
+
     pub fn partitions(&self) -> &[Partition] {
         &self.partitions
     }
