@@ -74,9 +74,9 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let router = http::router(self.state.clone());
+        let front = http::front(self.state.clone());
         tracing::info!("listening on http://{}", self.addr);
-        server::serve(self.listener, router, self.connection_limits, shutdown).await?;
+        server::serve(self.listener, front, self.connection_limits, shutdown).await?;
         let dropped = self.state.engine.shutdown(self.shutdown_timeout).await;
         if dropped.is_empty() {
             tracing::info!("stopped");

@@ -5,15 +5,15 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+
+use crate::http::guard::Front;
+use crate::http::normalize::normalize_request;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
-
-use crate::http::normalize::normalize_request;
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
@@ -25,11 +25,11 @@ pub struct ConnectionLimits {
     pub max_head_bytes: usize,
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then waits for in-flight
+/// Serves `front` on `listener` until `shutdown` completes, then waits for in-flight
 /// requests to finish.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    front: Front,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -54,10 +54,11 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let front = front.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let request = normalize_request(request.map(Body::new));
-            router.clone().oneshot(request)
+            let front = front.clone();
+            async move { Ok::<_, Infallible>(front.handle(request).await) }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {

@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::import::Format;
 use crate::jobs::engine::QueueFull;
-use crate::jobs::{BatchId, ImportKind, Job, JobStatus, ResultFiles};
+use crate::jobs::{BatchId, ImportKind, Job, JobSnapshot, JobStatus, ResultFiles};
 use crate::state::AppState;
 
 /// Reads `format` in any case; absent means CSV.
@@ -63,31 +63,37 @@ impl Created {
     }
 }
 
-/// The status record of lead and program member batches.
+/// The status record of lead and program member batches, borrowed from the job's snapshot:
+/// the answer most polled, so it is written without copying anything first.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LeadStatus {
+pub struct LeadStatus<'a> {
     batch_id: u32,
-    import_id: String,
+    /// The batch id again, as a string.
+    #[serde(serialize_with = "as_string")]
+    import_id: u32,
     status: JobStatus,
     num_of_leads_processed: u64,
     num_of_rows_failed: u64,
     num_of_rows_with_warning: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
+    message: Option<&'a str>,
 }
 
-impl LeadStatus {
-    pub fn of(job: &Job) -> LeadStatus {
-        let snapshot = job.snapshot();
+fn as_string<S: serde::Serializer>(id: &u32, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
+impl LeadStatus<'_> {
+    pub fn of(id: BatchId, snapshot: &JobSnapshot) -> LeadStatus<'_> {
         LeadStatus {
-            batch_id: job.id,
-            import_id: job.id.to_string(),
+            batch_id: id,
+            import_id: id,
             status: snapshot.status,
             num_of_leads_processed: snapshot.counters.processed,
             num_of_rows_failed: snapshot.counters.failed,
             num_of_rows_with_warning: snapshot.counters.warned,
-            message: snapshot.message,
+            message: snapshot.message.as_deref(),
         }
     }
 }
@@ -147,10 +153,9 @@ pub fn lead_style_status(
     kind: ImportKind,
 ) -> Result<Response, ApiError> {
     let job = find(state, batch, kind)?;
-    Ok(with_batch(
-        success(request_id, &[LeadStatus::of(&job)]),
-        job.id,
-    ))
+    let answer =
+        job.with_snapshot(|snapshot| success(request_id, &[LeadStatus::of(job.id, snapshot)]));
+    Ok(with_batch(answer, job.id))
 }
 
 /// The failures or warnings file of a lead or program member batch.

@@ -99,7 +99,12 @@ pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
+    // Room for a status answer or an error envelope at once, rather than growing to it.
+    let mut out = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut out, value) {
+        Ok(()) => out,
+        Err(_) => b"{}".to_vec(),
+    }
 }
 
 /// A successful answer carrying `result`.

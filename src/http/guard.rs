@@ -1,11 +1,18 @@
 //! What stands in front of the emulated API (never the `/_mock/` control plane): the request
 //! journal, injected faults and Marketo's opt-in call limits.
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, HttpBody};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
 
 use super::envelope::{MarketoCode, render_errors};
 use crate::error::{ApiError, known_code};
@@ -38,85 +45,128 @@ fn is_open_control(path: &str) -> bool {
     path == "/" || path == "/_mock/health" || path == "/_mock/ui" || path.starts_with("/_mock/ui/")
 }
 
-/// The outermost guard: renders every error as Marketo's envelope; control-plane calls go
-/// through [`control_plane`]; every emulated call is recorded in the journal, after its
-/// envelope is rendered so its code is known.
-pub async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_control(request.uri().path()) {
-        return render_errors(&state, control_plane(&state, request, next).await);
-    }
-    let path = request.uri().path().to_owned();
-    let method = request.method().clone();
-    let query = request.uri().query().map(str::to_owned);
-    let response = render_errors(&state, next.run(request).await);
-    state.journal.record(Entry {
-        method,
-        path,
-        query,
-        http_status: response.status().as_u16(),
-        code: response
-            .extensions()
-            .get::<MarketoCode>()
-            .map(|code| code.0.to_owned()),
-        batch_id: response.extensions().get::<BatchRef>().map(|batch| batch.0),
-        time: state.clock.now(),
-    });
-    response
+/// What every request goes through, once, before the router: a body deadline, the control
+/// plane's guard or Marketo's call limits and injected faults, a catch for panics, error
+/// envelopes, and the journal. One plain function rather than a stack of layers, because a
+/// layer on the router wraps every route and costs a boxed service per request.
+#[derive(Clone)]
+pub struct Front {
+    router: Router,
+    state: AppState,
+    body_timeout: Duration,
 }
 
-/// Admits the call under Marketo's limits (identity calls do not count, as in Marketo), then
-/// applies injected request faults while holding its place, then serves.
-pub async fn faults_and_limits(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    if is_control(path) {
-        return next.run(request).await;
-    }
-    if request
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len())
-        > MAX_URI_BYTES
-    {
-        return proxy_error(414);
-    }
-    let _permit = if path.starts_with("/identity/") {
-        None
-    } else {
-        match state.limits.admit(state.clock.now()) {
-            Ok(permit) => Some(permit),
-            Err(error) => return error.into_response(),
+impl Front {
+    pub fn new(router: Router, state: AppState) -> Front {
+        let body_timeout = Duration::from_secs(state.settings.config.body_timeout_secs);
+        Front {
+            router,
+            state,
+            body_timeout,
         }
-    };
-    match state.faults.for_request(request.method().as_str(), path) {
-        Some(RequestEffect::Code(code)) => {
-            let (code, message) = known_code(&code).unwrap_or(("611", "System error"));
-            ApiError::Coded {
-                code,
-                message: message.to_owned(),
+    }
+
+    /// Answers one request. Errors are rendered as Marketo's envelope; control-plane calls go
+    /// through [`control_plane`]; every emulated call is recorded in the journal, after its
+    /// envelope is rendered so its code is known.
+    pub async fn handle(self, mut request: Request) -> Response {
+        // A body that stalls between chunks ends the call (604) instead of holding it open.
+        if !request.body().is_end_stream() {
+            let timeout = self.body_timeout;
+            request = request.map(|body| Body::new(TimeoutBody::new(timeout, body)));
+        }
+        let state = &self.state;
+        if is_control(request.uri().path()) {
+            let response = control_plane(state, request, &self.router).await;
+            return render_errors(state, response);
+        }
+        let path = request.uri().path().to_owned();
+        let method = request.method().clone();
+        let query = request.uri().query().map(str::to_owned);
+        let response = render_errors(state, self.limited(request).await);
+        state.journal.record(Entry {
+            method,
+            path,
+            query,
+            http_status: response.status().as_u16(),
+            code: response
+                .extensions()
+                .get::<MarketoCode>()
+                .map(|code| code.0.to_owned()),
+            batch_id: response.extensions().get::<BatchRef>().map(|batch| batch.0),
+            time: state.clock.now(),
+        });
+        response
+    }
+
+    /// Admits the call under Marketo's limits (identity calls do not count, as in Marketo),
+    /// then applies injected request faults while holding its place, then serves.
+    async fn limited(&self, request: Request) -> Response {
+        let state = &self.state;
+        let path = request.uri().path();
+        if request
+            .uri()
+            .path_and_query()
+            .map_or(0, |pq| pq.as_str().len())
+            > MAX_URI_BYTES
+        {
+            return proxy_error(414);
+        }
+        let _permit = if path.starts_with("/identity/") {
+            None
+        } else {
+            match state.limits.admit(state.clock.now()) {
+                Ok(permit) => Some(permit),
+                Err(error) => return error.into_response(),
             }
-            .into_response()
+        };
+        match state.faults.for_request(request.method().as_str(), path) {
+            Some(RequestEffect::Code(code)) => {
+                let (code, message) = known_code(&code).unwrap_or(("611", "System error"));
+                ApiError::Coded {
+                    code,
+                    message: message.to_owned(),
+                }
+                .into_response()
+            }
+            Some(RequestEffect::HttpStatus(status)) => proxy_error(status),
+            Some(RequestEffect::Panic(_)) => {
+                caught(async { panic!("injected panic in a request") }).await
+            }
+            Some(RequestEffect::LatencyMs(ms)) => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                route(&self.router, request).await
+            }
+            None => route(&self.router, request).await,
         }
-        Some(RequestEffect::HttpStatus(status)) => proxy_error(status),
-        Some(RequestEffect::Panic(_)) => panic!("injected panic in a request"),
-        Some(RequestEffect::LatencyMs(ms)) => {
-            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            next.run(request).await
+    }
+}
+
+/// Serves a request with the router; a handler that panics answers 611 and the server goes on.
+async fn route(router: &Router, request: Request) -> Response {
+    caught(router.clone().oneshot(request)).await
+}
+
+async fn caught(
+    serving: impl Future<Output = Result<Response, std::convert::Infallible>>,
+) -> Response {
+    match AssertUnwindSafe(serving).catch_unwind().await {
+        Ok(Ok(response)) => response,
+        Ok(Err(never)) => match never {},
+        Err(_) => {
+            tracing::error!("a request handler panicked");
+            ApiError::System.into_response()
         }
-        None => next.run(request).await,
     }
 }
 
 /// Guards the control plane: off entirely (but for health) with `--no-control-plane`, or
 /// behind `--admin-token`, given as `Authorization: Bearer <token>` or `X-Admin-Token`.
-async fn control_plane(state: &AppState, request: Request, next: Next) -> Response {
+async fn control_plane(state: &AppState, request: Request, router: &Router) -> Response {
     let path = request.uri().path();
     let config = &state.settings.config;
     if path == "/_mock/health" {
-        return next.run(request).await;
+        return route(router, request).await;
     }
     if config.no_control_plane {
         return control_error(StatusCode::NOT_FOUND, "the control plane is turned off");
@@ -136,7 +186,7 @@ async fn control_plane(state: &AppState, request: Request, next: Next) -> Respon
             return control_error(StatusCode::UNAUTHORIZED, "this route needs the admin token");
         }
     }
-    next.run(request).await
+    route(router, request).await
 }
 
 fn control_error(status: StatusCode, message: &str) -> Response {

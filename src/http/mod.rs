@@ -21,14 +21,6 @@ pub mod rest_programs;
 pub mod ui;
 pub mod upload;
 
-use axum::Router;
-use axum::middleware::from_fn_with_state;
-use std::time::Duration;
-
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
-
-use crate::error::ApiError;
 use crate::state::AppState;
 use registry::Api;
 
@@ -45,23 +37,13 @@ pub fn api() -> Api {
         .merge(ui::routes())
 }
 
-/// The router: every route, its fallbacks, and the layers that make answers Marketo-shaped.
-pub fn router(state: AppState) -> Router {
-    api()
+/// The application: every route and its fallbacks, behind the front guard that makes every
+/// answer Marketo-shaped.
+pub fn front(state: AppState) -> guard::Front {
+    let router = api()
         .into_router()
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
-        // Outermost last: faults and limits answer inside the panic catcher (an injected panic
-        // is caught too); the front guard renders every error envelope and journals the call.
-        .layer(from_fn_with_state(state.clone(), guard::faults_and_limits))
-        .layer(CatchPanicLayer::custom(|_| {
-            tracing::error!("a request handler panicked");
-            axum::response::IntoResponse::into_response(ApiError::System)
-        }))
-        .layer(from_fn_with_state(state.clone(), guard::front))
-        // A body that stalls between chunks ends the call (604) instead of holding it open.
-        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
-            state.settings.config.body_timeout_secs,
-        )))
-        .with_state(state)
+        .with_state(state.clone());
+    guard::Front::new(router, state)
 }

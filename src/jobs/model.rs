@@ -131,6 +131,12 @@ impl Job {
         self.snapshot.borrow().clone()
     }
 
+    /// Reads the snapshot in place, for an answer written from it at once; the job's own
+    /// updates wait only that long.
+    pub fn with_snapshot<T>(&self, read: impl FnOnce(&JobSnapshot) -> T) -> T {
+        read(&self.snapshot.borrow())
+    }
+
     /// A receiver that sees every later change, for waiting on a status.
     pub fn subscribe(&self) -> watch::Receiver<JobSnapshot> {
         self.snapshot.subscribe()
