@@ -2,6 +2,7 @@
 //! freeze the clock and move it on instead of sleeping.
 
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -77,20 +78,43 @@ pub enum ClockMode {
     Frozen,
 }
 
-#[derive(Debug)]
+/// The clock's whole state, in one word so reading the time takes no lock (every request
+/// reads it): the time shown while frozen, or the offset from the wall clock while real,
+/// shifted left once, with the mode in the lowest bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ClockState {
     mode: ClockMode,
-    /// Added to the wall clock in real mode, so advancing and unfreezing never jump back.
-    offset_millis: i64,
-    /// The time shown while frozen.
-    frozen_at: Timestamp,
+    /// The frozen time, or the milliseconds added to the wall clock.
+    value: i64,
 }
 
+/// Values are kept within 62 bits, far beyond any date or offset a test asks for.
+const VALUE_LIMIT: i64 = 1 << 61;
+
 impl ClockState {
-    fn now(&self) -> Timestamp {
+    fn now(self) -> Timestamp {
         match self.mode {
-            ClockMode::Real => Timestamp(system_now().0 + self.offset_millis),
-            ClockMode::Frozen => self.frozen_at,
+            ClockMode::Real => Timestamp(system_now().0.saturating_add(self.value)),
+            ClockMode::Frozen => Timestamp(self.value),
+        }
+    }
+
+    fn pack(self) -> i64 {
+        let mode = match self.mode {
+            ClockMode::Real => 0,
+            ClockMode::Frozen => 1,
+        };
+        (self.value.clamp(-VALUE_LIMIT, VALUE_LIMIT) << 1) | mode
+    }
+
+    fn unpack(word: i64) -> ClockState {
+        ClockState {
+            mode: if word & 1 == 1 {
+                ClockMode::Frozen
+            } else {
+                ClockMode::Real
+            },
+            value: word >> 1,
         }
     }
 }
@@ -98,63 +122,71 @@ impl ClockState {
 /// A cheap-to-clone handle on the one clock of an application.
 #[derive(Debug, Clone)]
 pub struct Clock {
-    state: Arc<Mutex<ClockState>>,
+    state: Arc<AtomicI64>,
+    /// Taken by whatever changes the clock, so a change reads and writes the state whole.
+    writing: Arc<Mutex<()>>,
     /// Bumped on every mode change or advance, so sleepers re-read the time.
     changed: Arc<watch::Sender<u64>>,
 }
 
 impl Clock {
     pub fn new(mode: ClockMode) -> Clock {
-        let now = system_now();
+        let value = match mode {
+            ClockMode::Real => 0,
+            ClockMode::Frozen => system_now().0,
+        };
         Clock {
-            state: Arc::new(Mutex::new(ClockState {
-                mode,
-                offset_millis: 0,
-                frozen_at: now,
-            })),
+            state: Arc::new(AtomicI64::new(ClockState { mode, value }.pack())),
+            writing: Arc::new(Mutex::new(())),
             changed: Arc::new(watch::Sender::new(0)),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
-        self.state
+    fn read(&self) -> ClockState {
+        ClockState::unpack(self.state.load(Ordering::Acquire))
+    }
+
+    /// Changes the state under the writers' lock; what `change` returns.
+    fn change<T>(&self, change: impl FnOnce(&mut ClockState) -> T) -> T {
+        let _writing = self
+            .writing
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self.read();
+        let result = change(&mut state);
+        self.state.store(state.pack(), Ordering::Release);
+        result
     }
 
     pub fn now(&self) -> Timestamp {
-        self.lock().now()
+        self.read().now()
     }
 
     pub fn mode(&self) -> ClockMode {
-        self.lock().mode
+        self.read().mode
     }
 
     /// Switches mode without a jump: freezing keeps the current time, unfreezing continues from it.
     pub fn set_mode(&self, mode: ClockMode) {
-        {
-            let mut state = self.lock();
+        self.change(|state| {
             let now = state.now();
-            match mode {
-                ClockMode::Frozen => state.frozen_at = now,
-                ClockMode::Real => state.offset_millis = now.0 - system_now().0,
-            }
-            state.mode = mode;
-        }
+            *state = ClockState {
+                mode,
+                value: match mode {
+                    ClockMode::Frozen => now.0,
+                    ClockMode::Real => now.0 - system_now().0,
+                },
+            };
+        });
         self.notify();
     }
 
     /// Moves the clock forward, in either mode, and wakes everything waiting on it.
     pub fn advance(&self, by: Duration) -> Timestamp {
-        let now = {
-            let mut state = self.lock();
-            let millis = duration_millis(by);
-            match state.mode {
-                ClockMode::Frozen => state.frozen_at = state.frozen_at.plus(by),
-                ClockMode::Real => state.offset_millis = state.offset_millis.saturating_add(millis),
-            }
+        let now = self.change(|state| {
+            state.value = state.value.saturating_add(duration_millis(by));
             state.now()
-        };
+        });
         self.notify();
         now
     }
@@ -169,10 +201,8 @@ impl Clock {
     pub async fn sleep_until(&self, deadline: Timestamp) {
         let mut changes = self.changed.subscribe();
         loop {
-            let (now, mode) = {
-                let state = self.lock();
-                (state.now(), state.mode)
-            };
+            let state = self.read();
+            let (now, mode) = (state.now(), state.mode);
             if now >= deadline {
                 return;
             }
@@ -245,5 +275,23 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+    }
+
+    #[test]
+    fn the_packed_state_keeps_mode_and_value_whatever_their_sign() {
+        for mode in [ClockMode::Real, ClockMode::Frozen] {
+            for value in [
+                0,
+                -1,
+                1,
+                -86_400_000,
+                1_700_000_000_000,
+                VALUE_LIMIT,
+                -VALUE_LIMIT,
+            ] {
+                let state = ClockState { mode, value };
+                assert_eq!(ClockState::unpack(state.pack()), state);
+            }
+        }
     }
 }

@@ -32,9 +32,11 @@ pub fn remove_dot_segments(path: &str) -> String {
 /// Rewrites the request's URI when its path has dot segments.
 pub fn normalize_request(mut request: Request) -> Request {
     let path = request.uri().path();
-    let has_dots = path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..");
+    // A dot segment starts with "/.", which nearly no path has: only those are split.
+    let has_dots = path.contains("/.")
+        && path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
     if !has_dots {
         return request;
     }
