@@ -198,15 +198,15 @@ fn varint_len(n: usize) -> usize {
     (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
 }
 
-/// The bytes [`encode_text`] appends for `text`.
-pub fn text_size(text: &str) -> usize {
-    3 + varint_len(text.len()) + text.len()
+/// The bytes [`encode_text`] appends for a text of `len` bytes.
+pub fn text_size(len: usize) -> usize {
+    3 + varint_len(len) + len
 }
 
 /// The bytes [`encode`] appends for `value`.
 pub fn value_size(value: &Value) -> usize {
     match value {
-        Value::Text(text) | Value::Date(text) => text_size(text),
+        Value::Text(text) | Value::Date(text) => text_size(text.len()),
         Value::Boolean(_) => 3,
         Value::Integer(_) | Value::Float(_) | Value::Datetime(_) => 11,
     }
@@ -583,6 +583,6 @@ mod tests {
         }
         let mut out = Vec::new();
         encode_text(&mut out, 3, &long);
-        assert_eq!(text_size(&long), out.len());
+        assert_eq!(text_size(long.len()), out.len());
     }
 }

@@ -191,22 +191,26 @@ impl RowTarget for LeadTarget {
             };
             RowKey::Hashed(key_hash(self.plan.partition, &key))
         };
-        // Sized exactly, so the record is one allocation that is never moved.
+        // Sized exactly, so the record is one allocation that is never moved; sizes come
+        // from the cells' lengths without reading their text.
         let size = self
             .encode_order
             .iter()
-            .map(|at| match cells[*at].as_ref().map(|cell| cell.get(text)) {
+            .map(|at| match &cells[*at] {
                 None => 0,
-                Some(CellRef::Text(text)) => text_size(text),
-                Some(CellRef::Parsed(value)) => value_size(value),
+                Some(Checked::Text(range)) => text_size(range.len()),
+                Some(Checked::Replaced(replaced)) => text_size(replaced.len()),
+                Some(Checked::Parsed(value)) => value_size(value),
             })
             .sum();
         let mut bytes = Vec::with_capacity(size);
         for at in &self.encode_order {
-            match cells[*at].as_ref().map(|cell| cell.get(text)) {
+            let field = self.plan.columns[*at];
+            match &cells[*at] {
                 None => {}
-                Some(CellRef::Text(text)) => encode_text(&mut bytes, self.plan.columns[*at], text),
-                Some(CellRef::Parsed(value)) => encode(&mut bytes, self.plan.columns[*at], value),
+                Some(Checked::Text(range)) => encode_text(&mut bytes, field, &text[range.clone()]),
+                Some(Checked::Replaced(replaced)) => encode_text(&mut bytes, field, replaced),
+                Some(Checked::Parsed(value)) => encode(&mut bytes, field, value),
             }
         }
         Ok(LeadRow {
