@@ -178,29 +178,50 @@ pub fn looks_like_email(text: &str) -> bool {
     looks_like_email_ascii(text.as_bytes())
 }
 
-/// [`looks_like_email`] in one pass over the bytes; other than ASCII white space, bytes
-/// beyond ASCII count as ordinary characters.
+/// How [`looks_like_email_ascii`] sees a byte: most are ordinary, looked up once.
+const ORDINARY: u8 = 0;
+const SPACE: u8 = 1;
+const AT: u8 = 2;
+const DOT: u8 = 3;
+const EMAIL_CLASS: [u8; 256] = {
+    let mut class = [ORDINARY; 256];
+    // `char::is_whitespace` of the ASCII characters.
+    class[b' ' as usize] = SPACE;
+    class[b'\t' as usize] = SPACE;
+    class[b'\n' as usize] = SPACE;
+    class[0x0b] = SPACE;
+    class[0x0c] = SPACE;
+    class[b'\r' as usize] = SPACE;
+    class[b'@' as usize] = AT;
+    class[b'.' as usize] = DOT;
+    class
+};
+
+/// [`looks_like_email`] in one pass over the bytes, one table lookup each; other than ASCII
+/// white space, bytes beyond ASCII count as ordinary characters.
 fn looks_like_email_ascii(bytes: &[u8]) -> bool {
     let mut at = None;
-    let mut previous = 0u8;
+    let mut last_dot = usize::MAX;
     let mut dotted = false;
     for (index, byte) in bytes.iter().enumerate() {
-        match byte {
-            b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' => return false,
-            b'@' if at.is_some() => return false,
-            b'@' => at = Some(index),
-            b'.' if at.is_some() => {
-                // A domain neither starts with a dot nor has two in a row.
-                if previous == b'.' || previous == b'@' {
-                    return false;
+        match EMAIL_CLASS[usize::from(*byte)] {
+            ORDINARY => {}
+            SPACE => return false,
+            AT if at.is_some() => return false,
+            AT => at = Some(index),
+            _ => {
+                if let Some(at) = at {
+                    // A domain neither starts with a dot nor has two in a row.
+                    if index == at + 1 || last_dot.wrapping_add(1) == index {
+                        return false;
+                    }
+                    dotted = true;
+                    last_dot = index;
                 }
-                dotted = true;
             }
-            _ => {}
         }
-        previous = *byte;
     }
-    at.is_some_and(|at| at > 0 && at + 1 < bytes.len()) && dotted && previous != b'.'
+    at.is_some_and(|at| at > 0 && at + 1 < bytes.len()) && dotted && bytes.last() != Some(&b'.')
 }
 
 fn parse_boolean(text: &str) -> Option<bool> {

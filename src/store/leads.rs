@@ -96,12 +96,16 @@ pub fn key_hash(partition: u16, text: &str) -> u64 {
         lowered.as_bytes()
     };
     let mut hash = mix(0, u64::from(partition));
-    for chunk in bytes.chunks(8) {
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        hash = mix(hash, lower_ascii_word(word));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
         let mut word = [0u8; 8];
-        for (slot, byte) in word.iter_mut().zip(chunk) {
-            *slot = byte.to_ascii_lowercase();
-        }
-        hash = mix(hash, u64::from_le_bytes(word));
+        word[..rest.len()].copy_from_slice(rest);
+        hash = mix(hash, lower_ascii_word(u64::from_le_bytes(word)));
     }
     mix(hash, bytes.len() as u64)
 }
@@ -114,6 +118,19 @@ pub enum LookupKey<'a> {
     /// The record's own value of the lookup field, as [`key_hash`] of its partition and
     /// lookup text, computed by the caller (an import does it while checking rows).
     Hashed(u64),
+}
+
+/// Eight bytes lower-cased at once: each of `A` to `Z` gains 0x20, every other byte (those
+/// past ASCII included) is left alone.
+fn lower_ascii_word(word: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Without their high bits, adding these cannot carry from one byte into the next.
+    let low = word & !HIGH;
+    let from_a = low + ONES * u64::from(0x80 - b'A');
+    let past_z = low + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = from_a & !past_z & !word & HIGH;
+    word | (upper >> 2)
 }
 
 /// Keys are hashes already: hashing them again would only cost time.
@@ -641,5 +658,18 @@ mod tests {
         .unwrap();
         let result = db.upsert(1, 3, &Value::Integer(5), vec![(2, text("X"))], T1);
         assert_eq!(result, Err(UpsertError::MultipleMatches));
+    }
+
+    #[test]
+    fn a_word_is_lower_cased_as_its_bytes_are_one_by_one() {
+        for byte in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"aZ@[`{Q9";
+                bytes[at] = byte;
+                let expected = bytes.map(|b| b.to_ascii_lowercase());
+                let word = lower_ascii_word(u64::from_le_bytes(bytes));
+                assert_eq!(word.to_le_bytes(), expected, "byte {byte:#x} at {at}");
+            }
+        }
     }
 }
