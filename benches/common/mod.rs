@@ -127,6 +127,20 @@ pub fn timed<T>(run: impl FnOnce() -> T) -> (Duration, T) {
     (started.elapsed(), value)
 }
 
+/// Of runs that each timed the work and its floor back to back, the pair with the median
+/// ratio (the lower middle one for an even count). A burst of load from elsewhere on a
+/// shared machine slows both halves of a pair, so the ratio of a pair holds better than the
+/// ratio of two medians taken apart.
+pub fn median_pair(ours: &[Duration], floor: &[Duration]) -> (Duration, Duration) {
+    let mut pairs: Vec<(Duration, Duration)> =
+        ours.iter().copied().zip(floor.iter().copied()).collect();
+    pairs.sort_by(|a, b| {
+        let ratio = |(ours, floor): &(Duration, Duration)| ours.as_secs_f64() / floor.as_secs_f64();
+        ratio(a).total_cmp(&ratio(b))
+    });
+    pairs[(pairs.len() - 1) / 2]
+}
+
 /// The median of some durations (the lower middle one for an even count).
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

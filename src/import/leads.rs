@@ -220,7 +220,7 @@ impl RowTarget for LeadTarget {
     }
 
     fn write(&self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> Vec<RowOutcome> {
-        let mut imported = Vec::with_capacity(rows.len());
+        let mut imported = Vec::new();
         let outcomes = rows
             .into_iter()
             .map(|row| {
@@ -237,7 +237,9 @@ impl RowTarget for LeadTarget {
                         now,
                     )
                     .map_err(|error| error.to_string())?;
-                imported.push(id);
+                if self.plan.list.is_some() {
+                    imported.push(id);
+                }
                 Ok(Vec::new())
             })
             .collect();

@@ -42,7 +42,7 @@ pub struct Timing {
 /// Rows handled per step when the rate is unlimited: large enough that a step's rows are
 /// checked on a second thread while earlier ones are written (see `import::driver`), small
 /// enough that counters move several times while a 10 MB file imports.
-const UNPACED_STEP_ROWS: usize = 16_384;
+pub const UNPACED_STEP_ROWS: usize = 16_384;
 
 #[derive(Debug)]
 struct Scheduler {
