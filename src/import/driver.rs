@@ -63,8 +63,10 @@ pub trait RowTarget: Send + Sync + 'static {
     /// what the store takes, or the reason it fails. It may take the cells out of `cells`.
     fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<Self::Row, String>;
 
-    /// Writes rows in file order; each gets its extra warnings, or the reason it failed.
-    fn write(&self, db: &mut Db, rows: Vec<Self::Row>, now: Timestamp) -> Vec<RowOutcome>;
+    /// Writes rows in file order. Rows it imported without a word go unmentioned; the
+    /// notes name the others by their place among `rows`, in order, with their extra
+    /// warnings or the reason they failed.
+    fn write(&self, db: &mut Db, rows: Vec<Self::Row>, now: Timestamp) -> WriteNotes;
 
     /// Makes room in the store for about `rows` more rows, before a large import writes them.
     fn reserve(&self, _db: &mut Db, _rows: usize) {}
@@ -89,6 +91,18 @@ const CHUNKS_AHEAD: usize = 4;
 
 /// What became of one row: its extra warnings if imported, or why it failed.
 pub type RowOutcome = Result<Vec<String>, String>;
+
+/// What [`RowTarget::write`] says of the rows it did not simply import.
+pub type WriteNotes = Vec<(usize, RowOutcome)>;
+
+/// Notes from every row's outcome, in order: those imported with no warning are left out.
+pub fn notes(outcomes: impl IntoIterator<Item = RowOutcome>) -> WriteNotes {
+    outcomes
+        .into_iter()
+        .enumerate()
+        .filter(|(_, outcome)| !matches!(outcome, Ok(warnings) if warnings.is_empty()))
+        .collect()
+}
 
 /// A running import of any type.
 pub struct RowImport<T: RowTarget> {
@@ -328,26 +342,25 @@ fn write_chunk<T: RowTarget>(
     }
     cells.clear();
     text.clear();
-    let mut written = if ready.is_empty() {
+    let written = if ready.is_empty() {
         Vec::new()
     } else {
         let mut db = db.write().unwrap_or_else(|p| p.into_inner());
         if db.generation == generation {
             target.write(&mut db, ready, now)
         } else {
-            ready
-                .iter()
-                .map(|_| Err("The mock was reset".to_owned()))
-                .collect()
+            notes(ready.iter().map(|_| Err("The mock was reset".to_owned())))
         }
-    }
-    .into_iter();
+    };
+    let mut notes = written.into_iter().peekable();
+    let mut written_rows = 0;
     for (span, checked) in read.drain(..) {
         let outcome = checked.and_then(|mut warnings| {
-            let extra = written
-                .next()
-                .unwrap_or_else(|| Err("Row was not written".into()))?;
-            warnings.extend(extra);
+            let at = written_rows;
+            written_rows += 1;
+            if let Some((_, extra)) = notes.next_if(|(noted, _)| *noted == at) {
+                warnings.extend(extra?);
+            }
             Ok(warnings)
         });
         each(span, outcome);

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowTarget, WriteNotes, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::{CellRef, Checked};
 use crate::clock::Timestamp;
@@ -219,34 +219,28 @@ impl RowTarget for LeadTarget {
         })
     }
 
-    fn write(&self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> Vec<RowOutcome> {
+    fn write(&self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> WriteNotes {
+        let mut notes = Vec::new();
         let mut imported = Vec::new();
-        let outcomes = rows
-            .into_iter()
-            .map(|row| {
-                let id = db
-                    .leads
-                    .upsert_record(
-                        self.plan.partition,
-                        self.plan.lookup,
-                        match &row.key {
-                            RowKey::Id(id) => LookupKey::Value(id),
-                            RowKey::Hashed(hash) => LookupKey::Hashed(*hash),
-                        },
-                        row.record,
-                        now,
-                    )
-                    .map_err(|error| error.to_string())?;
-                if self.plan.list.is_some() {
-                    imported.push(id);
-                }
-                Ok(Vec::new())
-            })
-            .collect();
+        for (at, row) in rows.into_iter().enumerate() {
+            let key = match &row.key {
+                RowKey::Id(id) => LookupKey::Value(id),
+                RowKey::Hashed(hash) => LookupKey::Hashed(*hash),
+            };
+            let partition = self.plan.partition;
+            match db
+                .leads
+                .upsert_record(partition, self.plan.lookup, key, row.record, now)
+            {
+                Ok(id) if self.plan.list.is_some() => imported.push(id),
+                Ok(_) => {}
+                Err(error) => notes.push((at, Err(error.to_string()))),
+            }
+        }
         if let Some(list) = self.plan.list {
             db.leads.add_to_list(list, imported);
         }
-        outcomes
+        notes
     }
 
     fn reserve(&self, db: &mut Db, rows: usize) {

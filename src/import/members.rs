@@ -2,7 +2,7 @@
 //! program with the given status. Rows may mix lead fields and program member custom fields.
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowTarget, WriteNotes, notes, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::Checked;
 use crate::clock::Timestamp;
@@ -118,34 +118,32 @@ impl RowTarget for MemberTarget {
         })
     }
 
-    fn write(&self, db: &mut Db, rows: Vec<MemberRow>, now: Timestamp) -> Vec<RowOutcome> {
+    fn write(&self, db: &mut Db, rows: Vec<MemberRow>, now: Timestamp) -> WriteNotes {
         let Some((_, email_field)) = self.email else {
-            return rows
-                .iter()
-                .map(|_| Err("Value for lookup field 'email' not found".to_owned()))
-                .collect();
+            return notes(
+                rows.iter()
+                    .map(|_| Err("Value for lookup field 'email' not found".to_owned())),
+            );
         };
         let partition = db.leads.default_partition();
-        rows.into_iter()
-            .map(|row| {
-                let before = db.leads.len();
-                let lead = db
-                    .leads
-                    .upsert(partition, email_field, &row.email, row.lead_values, now)
-                    .map_err(|error| error.to_string())?;
-                let created = db.leads.len() > before;
-                match db.programs.set_status(
-                    self.program,
-                    lead,
-                    &self.status,
-                    row.member_values,
-                    created,
-                    now,
-                ) {
-                    Ok(()) => Ok(Vec::new()),
-                    Err(skipped) => Ok(vec![skipped.to_string()]),
-                }
-            })
-            .collect()
+        notes(rows.into_iter().map(|row| {
+            let before = db.leads.len();
+            let lead = db
+                .leads
+                .upsert(partition, email_field, &row.email, row.lead_values, now)
+                .map_err(|error| error.to_string())?;
+            let created = db.leads.len() > before;
+            match db.programs.set_status(
+                self.program,
+                lead,
+                &self.status,
+                row.member_values,
+                created,
+                now,
+            ) {
+                Ok(()) => Ok(Vec::new()),
+                Err(skipped) => Ok(vec![skipped.to_string()]),
+            }
+        }))
     }
 }

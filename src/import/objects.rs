@@ -2,7 +2,7 @@
 //! resolved to leads.
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowOutcome, RowTarget, resolve_header};
+use super::driver::{ImportContext, RowImport, RowTarget, WriteNotes, notes, resolve_header};
 use super::rows::{Header, RowReader};
 use super::validate::Checked;
 use crate::clock::Timestamp;
@@ -138,31 +138,24 @@ impl RowTarget for ObjectTarget {
         Ok(ObjectRow { key, values, links })
     }
 
-    fn write(&self, db: &mut Db, rows: Vec<ObjectRow>, now: Timestamp) -> Vec<RowOutcome> {
+    fn write(&self, db: &mut Db, rows: Vec<ObjectRow>, now: Timestamp) -> WriteNotes {
         let Db { leads, objects, .. } = db;
         let Some(object) = objects.get_mut(&self.api_name) else {
-            return rows
-                .iter()
-                .map(|_| Err("Object not found".to_owned()))
-                .collect();
+            return notes(rows.iter().map(|_| Err("Object not found".to_owned())));
         };
-        rows.into_iter()
-            .map(|row| {
-                let mut warnings = Vec::new();
-                let mut lead = None;
-                for (link, value) in &row.links {
-                    let link = &self.links[*link];
-                    let found = leads.resolve(&link.lead_field, value);
-                    match found {
-                        Some(id) => lead = Some(id),
-                        None => {
-                            warnings.push(format!("No lead found for link field {}", link.field))
-                        }
-                    }
+        notes(rows.into_iter().map(|row| {
+            let mut warnings = Vec::new();
+            let mut lead = None;
+            for (link, value) in &row.links {
+                let link = &self.links[*link];
+                let found = leads.resolve(&link.lead_field, value);
+                match found {
+                    Some(id) => lead = Some(id),
+                    None => warnings.push(format!("No lead found for link field {}", link.field)),
                 }
-                object.upsert(row.key, row.values, lead, now);
-                Ok(warnings)
-            })
-            .collect()
+            }
+            object.upsert(row.key, row.values, lead, now);
+            Ok(warnings)
+        }))
     }
 }

@@ -123,29 +123,39 @@ pub fn check_row(
         return Err(not_utf8(columns, cells));
     };
     let (base, mark) = (text.len(), out.len());
+    // The row's slots are made first and filled in place: a cell pushed instead is built on
+    // the stack and copied, and that copy stalled on store forwarding (it showed in profiles).
+    out.resize(mark + columns.len(), None);
+    let slots = &mut out[mark..];
     let mut warnings = Vec::new();
-    for (at, field) in columns.iter().enumerate() {
+    let mut failure = None;
+    for ((at, field), slot) in columns.iter().enumerate().zip(slots.iter_mut()) {
         let range = cells.range(at).unwrap_or_default();
         let Some(raw) = whole.get(range.clone()) else {
-            out.truncate(mark);
-            return Err(invalid_utf8(field));
+            failure = Some(invalid_utf8(field));
+            break;
         };
-        out.push(if raw.is_empty() {
-            None
-        } else if field.data_type.is_textual() {
-            Some(match check_text(field, raw, &mut warnings) {
+        if raw.is_empty() {
+            continue;
+        }
+        if field.data_type.is_textual() {
+            *slot = Some(match check_text(field, raw, &mut warnings) {
                 None => Checked::Text(base + range.start..base + range.end),
                 Some(replaced) => Checked::Replaced(replaced),
-            })
+            });
         } else {
             match parse_typed(field, raw) {
-                Ok(value) => Some(Checked::Parsed(value)),
+                Ok(value) => *slot = Some(Checked::Parsed(value)),
                 Err(reason) => {
-                    out.truncate(mark);
-                    return Err(reason);
+                    failure = Some(reason);
+                    break;
                 }
             }
-        });
+        }
+    }
+    if let Some(reason) = failure {
+        out.truncate(mark);
+        return Err(reason);
     }
     text.push_str(whole);
     Ok(warnings)
