@@ -118,6 +118,24 @@ fn seed_each(
         .collect()
 }
 
+/// [`seed_each`] for every named group of records (a custom object's, a program's), the
+/// group's name handed to `import`.
+fn seed_groups<'a>(
+    groups: &'a BTreeMap<String, Vec<Record>>,
+    skip: &[&str],
+    import: impl Fn(&str, &Record, Header, RowReader) -> Result<Vec<RowOutcome>, ApiError>,
+) -> BTreeMap<&'a String, Vec<RecordReport>> {
+    groups
+        .iter()
+        .map(|(name, records)| {
+            let reports = seed_each(records, skip, |record, header, rows| {
+                import(name, record, header, rows)
+            });
+            (name, reports)
+        })
+        .collect()
+}
+
 /// Upserts every record the way an import would; reports each one.
 pub fn seed(state: &AppState, request: SeedRequest) -> Json {
     let now = state.clock.now();
@@ -142,46 +160,40 @@ pub fn seed(state: &AppState, request: SeedRequest) -> Json {
                 .import_all(now),
         )
     });
-    let objects: BTreeMap<&String, Vec<RecordReport>> = request
-        .custom_objects
-        .iter()
-        .map(|(api_name, records)| {
-            let reports = seed_each(records, OBJECT_SYSTEM, |_, header, rows| {
-                let context = state.import_context(ImportKind::CustomObjects);
-                let work = objects::plan(
-                    &state.read_db(),
-                    api_name,
-                    Format::Csv,
-                    &header,
-                    rows,
-                    context,
-                )?;
-                Ok(work.import_all(now))
-            });
-            (api_name, reports)
-        })
-        .collect();
-    let members: BTreeMap<&String, Vec<RecordReport>> = request
-        .program_members
-        .iter()
-        .map(|(program, records)| {
-            let reports = seed_each(records, MEMBER_SYSTEM, |record, header, rows| {
-                let status = record.get("status").and_then(Json::as_str);
-                let context = state.import_context(ImportKind::ProgramMembers);
-                let work = members::plan(
-                    &state.read_db(),
-                    program,
-                    status,
-                    Format::Csv,
-                    &header,
-                    rows,
-                    context,
-                )?;
-                Ok(work.import_all(now))
-            });
-            (program, reports)
-        })
-        .collect();
+    let objects = seed_groups(
+        &request.custom_objects,
+        OBJECT_SYSTEM,
+        |api_name, _, header, rows| {
+            let context = state.import_context(ImportKind::CustomObjects);
+            let work = objects::plan(
+                &state.read_db(),
+                api_name,
+                Format::Csv,
+                &header,
+                rows,
+                context,
+            )?;
+            Ok(work.import_all(now))
+        },
+    );
+    let members = seed_groups(
+        &request.program_members,
+        MEMBER_SYSTEM,
+        |program, record, header, rows| {
+            let status = record.get("status").and_then(Json::as_str);
+            let context = state.import_context(ImportKind::ProgramMembers);
+            let work = members::plan(
+                &state.read_db(),
+                program,
+                status,
+                Format::Csv,
+                &header,
+                rows,
+                context,
+            )?;
+            Ok(work.import_all(now))
+        },
+    );
     json!({ "leads": leads, "customObjects": objects, "programMembers": members })
 }
 

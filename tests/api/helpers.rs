@@ -121,7 +121,6 @@ impl TestApp {
 
     /// POSTs an import with `file` as the multipart file part; returns the HTTP status and body.
     pub async fn post_file(&self, path: &str, file: Vec<u8>) -> (u16, Value) {
-        let token = self.token().await;
         let form = Form::new().part(
             "file",
             Part::bytes(file)
@@ -129,6 +128,12 @@ impl TestApp {
                 .mime_str("text/csv")
                 .unwrap(),
         );
+        self.post_form(path, form).await
+    }
+
+    /// POSTs a multipart form with a fresh token; returns the HTTP status and body.
+    pub async fn post_form(&self, path: &str, form: Form) -> (u16, Value) {
+        let token = self.token().await;
         let response = self
             .client
             .post(self.url(path))
