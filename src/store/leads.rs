@@ -2,10 +2,10 @@
 //! only for the fields someone looks leads up by.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+use hashbrown::HashTable;
 
 use serde::{Deserialize, Serialize};
 
@@ -133,84 +133,66 @@ fn lower_ascii_word(word: u64) -> u64 {
     word | (upper >> 2)
 }
 
-/// Keys are hashes already: hashing them again would only cost time.
-#[derive(Debug, Clone, Copy, Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
+/// One lead under one key: the lead and the high half of its key's hash. Eight bytes a lead
+/// and field, where a map from full hashes to lists of leads took three times that: an index
+/// is as large as the lead table, and every page of it a large import touches is a page
+/// fault. Half a hash is enough, as candidates are checked against the lead itself.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    short: u32,
+    id: LeadId,
 }
 
-/// The leads under one key: nearly always one, so that case takes no allocation.
-#[derive(Debug, Clone)]
-enum Ids {
-    One(LeadId),
-    Many(Box<[LeadId]>),
+/// The half of a key hash an index keeps: the high half, as the low bits of the hash's last
+/// multiplication depend on fewer of its input's bits.
+fn short_hash(hash: u64) -> u32 {
+    (hash >> 32) as u32
 }
 
-impl Ids {
-    fn as_slice(&self) -> &[LeadId] {
-        match self {
-            Ids::One(id) => std::slice::from_ref(id),
-            Ids::Many(ids) => ids,
-        }
-    }
+/// The table's hash of a kept half: spread back over 64 bits, so that the bucket (low bits)
+/// and the tag (high bits) the table takes from it both vary.
+fn table_hash(short: u32) -> u64 {
+    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// An index over one field: a lead may share its key with others, each is an entry of its
+/// own.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    entries: HashMap<u64, Ids, BuildHasherDefault<PassThrough>>,
+    entries: HashTable<Entry>,
 }
 
 impl Index {
-    fn candidates(&self, hash: u64) -> &[LeadId] {
-        self.entries.get(&hash).map_or(&[], Ids::as_slice)
+    /// The leads whose key may have this hash.
+    fn candidates(&self, hash: u64) -> impl Iterator<Item = LeadId> + '_ {
+        let short = short_hash(hash);
+        self.entries
+            .iter_hash(table_hash(short))
+            .filter(move |entry| entry.short == short)
+            .map(|entry| entry.id)
     }
 
+    /// Adds a lead under a key it is not yet under.
     fn add(&mut self, hash: u64, id: LeadId) {
-        match self.entries.entry(hash) {
-            Entry::Vacant(entry) => {
-                entry.insert(Ids::One(id));
-            }
-            Entry::Occupied(mut entry) if !entry.get().as_slice().contains(&id) => {
-                let ids = entry.get_mut();
-                let mut all = ids.as_slice().to_vec();
-                all.push(id);
-                *ids = Ids::Many(all.into_boxed_slice());
-            }
-            Entry::Occupied(_) => {}
-        }
+        let short = short_hash(hash);
+        self.entries
+            .insert_unique(table_hash(short), Entry { short, id }, |entry| {
+                table_hash(entry.short)
+            });
     }
 
     fn remove(&mut self, hash: u64, id: LeadId) {
-        let Some(ids) = self.entries.get_mut(&hash) else {
-            return;
-        };
-        let rest: Vec<LeadId> = ids
-            .as_slice()
-            .iter()
-            .copied()
-            .filter(|other| *other != id)
-            .collect();
-        match rest.as_slice() {
-            [] => {
-                self.entries.remove(&hash);
-            }
-            [one] => *ids = Ids::One(*one),
-            _ => *ids = Ids::Many(rest.into_boxed_slice()),
+        let short = short_hash(hash);
+        if let Ok(entry) = self.entries.find_entry(table_hash(short), |entry| {
+            entry.short == short && entry.id == id
+        }) {
+            entry.remove();
         }
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.entries
+            .reserve(additional, |entry| table_hash(entry.short));
     }
 }
 
@@ -276,7 +258,7 @@ impl LeadDb {
         if Some(lookup) != self.id_field {
             self.ensure_index(lookup);
             if let Some(Some(index)) = self.indexes.get_mut(usize::from(lookup)) {
-                index.entries.reserve(additional);
+                index.reserve(additional);
             }
         }
     }
@@ -371,20 +353,19 @@ impl LeadDb {
             LookupKey::Value(value) => key_hash(partition, &key_text(value)),
             LookupKey::Hashed(hash) => hash,
         };
-        let found = match self
+        let known = self
             .index(lookup)
-            .map_or(&[][..], |index| index.candidates(hash))
-        {
-            // A new key, the common case of a large import: nothing to compare.
-            [] => (None, None),
-            _ => {
-                let text = match key {
-                    LookupKey::Value(value) => key_text(value),
-                    LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
-                };
-                let mut matches = self.matches_hashed(partition, lookup, hash, &text);
-                (matches.next(), matches.next())
-            }
+            .is_some_and(|index| index.candidates(hash).next().is_some());
+        // A new key, the common case of a large import, has nothing to compare.
+        let found = if known {
+            let text = match key {
+                LookupKey::Value(value) => key_text(value),
+                LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
+            };
+            let mut matches = self.matches_hashed(partition, lookup, hash, &text);
+            (matches.next(), matches.next())
+        } else {
+            (None, None)
         };
         match found {
             (None, _) => Ok(self.create(partition, record, now, (lookup, hash))),
@@ -473,8 +454,9 @@ impl LeadDb {
     ) -> impl Iterator<Item = LeadId> + 'a {
         let candidates = self
             .index(field)
-            .map_or(&[][..], |index| index.candidates(hash));
-        candidates.iter().copied().filter(move |id| {
+            .into_iter()
+            .flat_map(move |index| index.candidates(hash));
+        candidates.filter(move |id| {
             self.lead(*id).is_some_and(|lead| {
                 lead.partition == partition
                     && lead.key(field).is_some_and(|value| same_text(&value, text))
@@ -658,6 +640,32 @@ mod tests {
         .unwrap();
         let result = db.upsert(1, 3, &Value::Integer(5), vec![(2, text("X"))], T1);
         assert_eq!(result, Err(UpsertError::MultipleMatches));
+    }
+
+    #[test]
+    fn an_index_keeps_every_lead_under_a_key_and_removes_only_the_one_named() {
+        let mut index = Index::default();
+        // Two hashes with the same high half, and a third with another.
+        let (a, b, c) = (
+            0xABCD_0001_0000_0001,
+            0xABCD_0001_FFFF_0000,
+            0x1234_5678_0000_0001,
+        );
+        index.add(a, 1);
+        index.add(b, 2);
+        index.add(c, 3);
+        index.add(c, 4);
+        let sorted = |mut ids: Vec<LeadId>| {
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(sorted(index.candidates(a).collect()), [1, 2]);
+        assert_eq!(sorted(index.candidates(c).collect()), [3, 4]);
+        index.remove(c, 3);
+        index.remove(a, 4);
+        assert_eq!(sorted(index.candidates(c).collect()), [4]);
+        assert_eq!(sorted(index.candidates(b).collect()), [1, 2]);
+        assert_eq!(index.candidates(0x9999_0000_0000_0000).count(), 0);
     }
 
     #[test]
