@@ -14,6 +14,7 @@
 //! - [`faults`], [`journal`], [`limits`]: fault injection, the request journal and Marketo's
 //!   API call limits, for the control plane.
 //! - [`schema`], [`fixtures`]: field definitions and the bundled reference data.
+//! - [`words`]: eight-bytes-at-a-time scanning for the import's hot loops.
 
 pub mod app;
 pub mod auth;
@@ -34,3 +35,4 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod words;

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use csv_core::ReadRecordResult;
 
 use super::Format;
+use crate::words;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const QUOTE: u8 = b'"';
@@ -84,46 +85,40 @@ impl Cells {
 
     /// Splits the line starting `line` on the delimiter, up to its line break or the end;
     /// where the line ends, or `None` (with nothing kept) if it has a quote, which needs
-    /// `csv_core`.
-    fn split_plain(&mut self, line: &[u8], special: &Special) -> Option<usize> {
-        let delimiter = special.delimiter;
+    /// `csv_core`. Eight bytes are looked at at once, and only the delimiters, quotes and
+    /// line breaks among them one by one.
+    fn split_plain(&mut self, line: &[u8], delimiter: u8) -> Option<usize> {
         let mut start = 0;
-        let mut end = line.len();
-        for (at, byte) in line.iter().enumerate() {
-            if !special.bytes[usize::from(*byte)] {
-                continue;
+        let mut word_at = 0;
+        let end = 'line: loop {
+            if word_at >= line.len() {
+                break line.len();
             }
-            if *byte == delimiter {
-                self.ranges.push(start..at);
-                start = at + 1;
-            } else if *byte == QUOTE {
-                self.ranges.clear();
-                return None;
-            } else {
-                end = at;
-                break;
+            let word = words::load(line, word_at);
+            let mut special = words::equal(word, delimiter)
+                | words::equal(word, QUOTE)
+                | words::equal(word, b'\n')
+                | words::equal(word, b'\r');
+            while special != 0 {
+                let at = word_at + words::first(special);
+                match line[at] {
+                    byte if byte == delimiter => {
+                        self.ranges.push(start..at);
+                        start = at + 1;
+                    }
+                    QUOTE => {
+                        self.ranges.clear();
+                        return None;
+                    }
+                    _ => break 'line at,
+                }
+                special &= special - 1;
             }
-        }
+            word_at += 8;
+        };
         self.ranges.push(start..end);
         self.bytes.extend_from_slice(&line[..end]);
         Some(end)
-    }
-}
-
-/// The bytes that end a plain cell: the delimiter, a quote and the line breaks. Looking each
-/// byte up once is the whole cost of splitting a line without quotes.
-struct Special {
-    delimiter: u8,
-    bytes: [bool; 256],
-}
-
-impl Special {
-    fn new(delimiter: u8) -> Special {
-        let mut bytes = [false; 256];
-        for byte in [delimiter, QUOTE, b'\n', b'\r'] {
-            bytes[usize::from(byte)] = true;
-        }
-        Special { delimiter, bytes }
     }
 }
 
@@ -132,7 +127,7 @@ pub struct RowReader {
     data: Bytes,
     /// Where the next row is looked for.
     at: usize,
-    special: Special,
+    delimiter: u8,
     quoted: csv_core::Reader,
     /// Where the row read ahead by [`RowReader::has_more`] stands, if there is one; its
     /// cells are in `lookahead`.
@@ -163,7 +158,7 @@ impl RowReader {
         let mut rows = RowReader {
             data,
             at,
-            special: Special::new(delimiter),
+            delimiter,
             quoted: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             peeked: None,
             lookahead: Cells::default(),
@@ -216,7 +211,7 @@ impl RowReader {
         let RowReader {
             data,
             at,
-            special,
+            delimiter,
             quoted,
             ends,
             ..
@@ -225,7 +220,7 @@ impl RowReader {
         let begin = *at + data[*at..].iter().position(|b| !is_line_break(*b))?;
         cells.clear();
         let end = begin
-            + match cells.split_plain(&data[begin..], special) {
+            + match cells.split_plain(&data[begin..], *delimiter) {
                 Some(end) => end,
                 None => read_quoted(quoted, ends, &data[begin..], cells),
             };

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::schema::{FieldId, Schema, Value, Values};
+use crate::words;
 
 pub type LeadId = u32;
 
@@ -96,16 +97,8 @@ pub fn key_hash(partition: u16, text: &str) -> u64 {
         lowered.as_bytes()
     };
     let mut hash = mix(0, u64::from(partition));
-    let mut words = bytes.chunks_exact(8);
-    for chunk in &mut words {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        hash = mix(hash, lower_ascii_word(word));
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        hash = mix(hash, lower_ascii_word(u64::from_le_bytes(word)));
+    for at in (0..bytes.len()).step_by(8) {
+        hash = mix(hash, words::lower_ascii(words::load(bytes, at)));
     }
     mix(hash, bytes.len() as u64)
 }
@@ -118,19 +111,6 @@ pub enum LookupKey<'a> {
     /// The record's own value of the lookup field, as [`key_hash`] of its partition and
     /// lookup text, computed by the caller (an import does it while checking rows).
     Hashed(u64),
-}
-
-/// Eight bytes lower-cased at once: each of `A` to `Z` gains 0x20, every other byte (those
-/// past ASCII included) is left alone.
-fn lower_ascii_word(word: u64) -> u64 {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    // Without their high bits, adding these cannot carry from one byte into the next.
-    let low = word & !HIGH;
-    let from_a = low + ONES * u64::from(0x80 - b'A');
-    let past_z = low + ONES * u64::from(0x80 - b'Z' - 1);
-    let upper = from_a & !past_z & !word & HIGH;
-    word | (upper >> 2)
 }
 
 /// One lead under one key: the lead and the high half of its key's hash. Eight bytes a lead
@@ -666,18 +646,5 @@ mod tests {
         assert_eq!(sorted(index.candidates(c).collect()), [4]);
         assert_eq!(sorted(index.candidates(b).collect()), [1, 2]);
         assert_eq!(index.candidates(0x9999_0000_0000_0000).count(), 0);
-    }
-
-    #[test]
-    fn a_word_is_lower_cased_as_its_bytes_are_one_by_one() {
-        for byte in 0..=255u8 {
-            for at in 0..8 {
-                let mut bytes = *b"aZ@[`{Q9";
-                bytes[at] = byte;
-                let expected = bytes.map(|b| b.to_ascii_lowercase());
-                let word = lower_ascii_word(u64::from_le_bytes(bytes));
-                assert_eq!(word.to_le_bytes(), expected, "byte {byte:#x} at {at}");
-            }
-        }
     }
 }
