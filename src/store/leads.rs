@@ -81,8 +81,9 @@ fn same_text(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
-/// The index key: a hash of the partition and the lower-cased text. Only the hash is kept;
-/// candidates are checked against the lead itself, so no value is stored twice. The hash is
+/// The index key: a hash of the partition and the lower-cased text. Only half of it is kept
+/// (see [`Entry`]); candidates are checked against the lead itself, so no value is stored
+/// twice. The hash is
 /// a multiply-rotate one (as in rustc's FxHash): keys are the mock's own data, so resistance
 /// to chosen collisions buys nothing here, and speed matters on every imported row.
 pub fn key_hash(partition: u16, text: &str) -> u64 {
@@ -333,19 +334,20 @@ impl LeadDb {
             LookupKey::Value(value) => key_hash(partition, &key_text(value)),
             LookupKey::Hashed(hash) => hash,
         };
-        let known = self
-            .index(lookup)
-            .is_some_and(|index| index.candidates(hash).next().is_some());
-        // A new key, the common case of a large import, has nothing to compare.
-        let found = if known {
-            let text = match key {
-                LookupKey::Value(value) => key_text(value),
-                LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
-            };
-            let mut matches = self.matches_hashed(partition, lookup, hash, &text);
-            (matches.next(), matches.next())
-        } else {
-            (None, None)
+        // A new key, the common case of a large import, has no candidate and nothing to
+        // compare; the lookup text is only read when there is one.
+        let found = {
+            let mut candidates = self.candidates(lookup, hash).peekable();
+            if candidates.peek().is_some() {
+                let text = match key {
+                    LookupKey::Value(value) => key_text(value),
+                    LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
+                };
+                let mut matches = candidates.filter(|id| self.holds(*id, partition, lookup, &text));
+                (matches.next(), matches.next())
+            } else {
+                (None, None)
+            }
         };
         match found {
             (None, _) => Ok(self.create(partition, record, now, (lookup, hash))),
@@ -432,15 +434,22 @@ impl LeadDb {
         hash: u64,
         text: &'a str,
     ) -> impl Iterator<Item = LeadId> + 'a {
-        let candidates = self
-            .index(field)
+        self.candidates(field, hash)
+            .filter(move |id| self.holds(*id, partition, field, text))
+    }
+
+    /// The leads that `field`'s index holds under `hash`, if the field has an index.
+    fn candidates(&self, field: FieldId, hash: u64) -> impl Iterator<Item = LeadId> + '_ {
+        self.index(field)
             .into_iter()
-            .flat_map(move |index| index.candidates(hash));
-        candidates.filter(move |id| {
-            self.lead(*id).is_some_and(|lead| {
-                lead.partition == partition
-                    && lead.key(field).is_some_and(|value| same_text(&value, text))
-            })
+            .flat_map(move |index| index.candidates(hash))
+    }
+
+    /// Whether lead `id` is in `partition` and its `field` equals `text` without case.
+    fn holds(&self, id: LeadId, partition: u16, field: FieldId, text: &str) -> bool {
+        self.lead(id).is_some_and(|lead| {
+            lead.partition == partition
+                && lead.key(field).is_some_and(|value| same_text(&value, text))
         })
     }
 
