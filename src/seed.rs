@@ -7,9 +7,10 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
+use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::import::Format;
-use crate::import::driver::{RowOutcome, open_upload};
+use crate::import::driver::{ImportContext, RowImport, RowOutcome, RowTarget, open_upload};
 use crate::import::leads::{LeadParams, LeadTarget};
 use crate::import::rows::{Header, RowReader};
 use crate::import::{members, objects};
@@ -99,90 +100,108 @@ fn report(index: usize, outcome: Result<Vec<RowOutcome>, ApiError>) -> RecordRep
     }
 }
 
-/// Imports each record of a group as a one-row upload with `import`, and reports on each.
-fn seed_each(
-    records: &[Record],
-    skip: &[&str],
-    import: impl Fn(&Record, Header, RowReader) -> Result<Vec<RowOutcome>, ApiError>,
-) -> Vec<RecordReport> {
-    records
-        .iter()
-        .enumerate()
-        .map(|(index, record)| {
-            let outcome = one_row_file(record, skip).and_then(|file| {
-                let (header, rows) = open_upload(file, Format::Csv)?;
-                import(record, header, rows)
-            });
-            report(index, outcome)
-        })
-        .collect()
+/// Seeding at one moment: every record an import of its own, run to the end.
+struct Seeding<'a> {
+    state: &'a AppState,
+    now: Timestamp,
 }
 
-/// [`seed_each`] for every named group of records (a custom object's, a program's), the
-/// group's name handed to `import`.
-fn seed_groups<'a>(
-    groups: &'a BTreeMap<String, Vec<Record>>,
-    skip: &[&str],
-    import: impl Fn(&str, &Record, Header, RowReader) -> Result<Vec<RowOutcome>, ApiError>,
-) -> BTreeMap<&'a String, Vec<RecordReport>> {
-    groups
-        .iter()
-        .map(|(name, records)| {
-            let reports = seed_each(records, skip, |record, header, rows| {
-                import(name, record, header, rows)
-            });
-            (name, reports)
-        })
-        .collect()
+impl Seeding<'_> {
+    /// Imports each record of a group as a one-row upload, made ready by `plan` with the
+    /// handles an import of `kind` needs, and reports on each.
+    fn each<T: RowTarget>(
+        &self,
+        kind: ImportKind,
+        records: &[Record],
+        skip: &[&str],
+        plan: impl Fn(&Record, Header, RowReader, ImportContext) -> Result<RowImport<T>, ApiError>,
+    ) -> Vec<RecordReport> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                let outcome = one_row_file(record, skip).and_then(|file| {
+                    let (header, rows) = open_upload(file, Format::Csv)?;
+                    let import = plan(record, header, rows, self.state.import_context(kind))?;
+                    Ok(import.import_all(self.now))
+                });
+                report(index, outcome)
+            })
+            .collect()
+    }
+
+    /// [`Seeding::each`] for every named group of records (a custom object's, a program's),
+    /// the group's name handed to `plan`.
+    fn groups<'g, T: RowTarget>(
+        &self,
+        kind: ImportKind,
+        groups: &'g BTreeMap<String, Vec<Record>>,
+        skip: &[&str],
+        plan: impl Fn(&str, &Record, Header, RowReader, ImportContext) -> Result<RowImport<T>, ApiError>,
+    ) -> BTreeMap<&'g String, Vec<RecordReport>> {
+        groups
+            .iter()
+            .map(|(name, records)| {
+                let reports = self.each(kind, records, skip, |record, header, rows, context| {
+                    plan(name, record, header, rows, context)
+                });
+                (name, reports)
+            })
+            .collect()
+    }
 }
 
 /// Upserts every record the way an import would; reports each one.
 pub fn seed(state: &AppState, request: SeedRequest) -> Json {
-    let now = state.clock.now();
-    let leads = seed_each(&request.leads, LEAD_SYSTEM, |record, header, rows| {
-        let plan = {
-            let db = state.read_db();
-            let partition = record.get("leadPartitionId").and_then(Json::as_u64);
-            let partition_name = partition
-                .and_then(|id| db.leads.partitions().iter().find(|p| u64::from(p.id) == id))
-                .map(|p| p.name.clone());
-            crate::import::leads::plan(
-                &db.leads,
-                &header,
-                &LeadParams {
-                    partition_name,
-                    ..LeadParams::default()
-                },
-            )?
-        };
-        Ok(
-            LeadTarget::import(plan, &header, rows, state.import_context(ImportKind::Leads))
-                .import_all(now),
-        )
-    });
-    let objects = seed_groups(
+    let seeding = Seeding {
+        state,
+        now: state.clock.now(),
+    };
+    let leads = seeding.each(
+        ImportKind::Leads,
+        &request.leads,
+        LEAD_SYSTEM,
+        |record, header, rows, context| {
+            let plan = {
+                let db = state.read_db();
+                let partition = record.get("leadPartitionId").and_then(Json::as_u64);
+                let partition_name = partition
+                    .and_then(|id| db.leads.partitions().iter().find(|p| u64::from(p.id) == id))
+                    .map(|p| p.name.clone());
+                crate::import::leads::plan(
+                    &db.leads,
+                    &header,
+                    &LeadParams {
+                        partition_name,
+                        ..LeadParams::default()
+                    },
+                )?
+            };
+            Ok(LeadTarget::import(plan, &header, rows, context))
+        },
+    );
+    let objects = seeding.groups(
+        ImportKind::CustomObjects,
         &request.custom_objects,
         OBJECT_SYSTEM,
-        |api_name, _, header, rows| {
-            let context = state.import_context(ImportKind::CustomObjects);
-            let work = objects::plan(
+        |api_name, _, header, rows, context| {
+            objects::plan(
                 &state.read_db(),
                 api_name,
                 Format::Csv,
                 &header,
                 rows,
                 context,
-            )?;
-            Ok(work.import_all(now))
+            )
         },
     );
-    let members = seed_groups(
+    let members = seeding.groups(
+        ImportKind::ProgramMembers,
         &request.program_members,
         MEMBER_SYSTEM,
-        |program, record, header, rows| {
+        |program, record, header, rows, context| {
             let status = record.get("status").and_then(Json::as_str);
-            let context = state.import_context(ImportKind::ProgramMembers);
-            let work = members::plan(
+            members::plan(
                 &state.read_db(),
                 program,
                 status,
@@ -190,8 +209,7 @@ pub fn seed(state: &AppState, request: SeedRequest) -> Json {
                 &header,
                 rows,
                 context,
-            )?;
-            Ok(work.import_all(now))
+            )
         },
     );
     json!({ "leads": leads, "customObjects": objects, "programMembers": members })
