@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers with cargo-fuzz (libFuzzer, nightly toolchain): the delimited-file reader
+# Fuzzes the parsers with cargo-fuzz (libFuzzer): the delimited-file reader
 # and lead import, multipart upload extraction, query/form parameters, and read-back filters.
 # Seeds come from fixtures/samples. Prints one summary line per target; fails on a crash.
+# cargo-fuzz needs nightly compiler flags: a nightly toolchain is used when rustup has one,
+# otherwise the installed toolchain with RUSTC_BOOTSTRAP=1 (a new machine may have only one
+# toolchain, and none can be fetched).
 #
 #   scripts/fuzz.sh                 # 60 s per target
 #   FUZZ_SECONDS=600 scripts/fuzz.sh
@@ -18,6 +21,13 @@ fi
 if ! cargo fuzz --help >/dev/null 2>&1; then
     echo "== installing cargo-fuzz"
     cargo install cargo-fuzz --locked
+fi
+
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    FUZZ=(cargo +nightly fuzz)
+else
+    echo "== no nightly toolchain: cargo-fuzz runs on $(rustc --version) with RUSTC_BOOTSTRAP=1"
+    FUZZ=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
 fi
 
 cd "$ROOT/fuzz"
@@ -49,7 +59,7 @@ printf 'rest/../bulk/v1/./leads.json' >"$CORPUS/params/dots"
 printf '/bulk/v1/leads/batch/*' >"$CORPUS/params/glob"
 
 echo "== building the fuzz targets"
-if ! cargo +nightly fuzz build >/tmp/fuzz-build.$$.log 2>&1; then
+if ! "${FUZZ[@]}" build >/tmp/fuzz-build.$$.log 2>&1; then
     tail -n 40 /tmp/fuzz-build.$$.log
     echo "FAIL: the fuzz targets do not build"
     exit 1
@@ -60,7 +70,7 @@ status=0
 for target in "${TARGETS[@]}"; do
     echo "== fuzzing $target for ${SECONDS_PER_TARGET}s"
     log="$(mktemp)"
-    if cargo +nightly fuzz run "$target" "$CORPUS/$target" -- \
+    if "${FUZZ[@]}" run "$target" "$CORPUS/$target" -- \
         -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
         runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
         coverage="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | grep -o '[0-9]*' || true)"
