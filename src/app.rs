@@ -77,7 +77,10 @@ impl App {
         let front = http::front(self.state.clone());
         tracing::info!("listening on http://{}", self.addr);
         server::serve(self.listener, front, self.connection_limits, shutdown).await?;
-        let dropped = self.state.engine.shutdown(self.shutdown_timeout).await;
+        let (dropped, ()) = tokio::join!(
+            self.state.engine.shutdown(self.shutdown_timeout),
+            self.state.exports.shutdown(self.shutdown_timeout)
+        );
         if dropped.is_empty() {
             tracing::info!("stopped");
         } else {

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::clock::ClockMode;
+use crate::export::ExportLimits;
 use crate::jobs::Timing;
 use crate::limits::LimitSettings;
 use crate::state::timing_preset;
 
-/// A faithful, stateful emulator of Adobe Marketo's Bulk Import API.
+/// A faithful, stateful emulator of Adobe Marketo's Bulk Import and Bulk Extract APIs.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "marketo-bulk-mock", version, about, long_about = None)]
 pub struct Config {
@@ -50,6 +51,31 @@ pub struct Config {
     /// Import jobs importing at once.
     #[arg(long, env = "MARKETO_MOCK_MAX_IMPORTING_JOBS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_importing_jobs: u32,
+
+    /// Export jobs queued or processing before an enqueue is refused with 1029.
+    #[arg(long, env = "MARKETO_MOCK_MAX_QUEUED_EXPORTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_queued_exports: u32,
+
+    /// Export jobs processing at once.
+    #[arg(long, env = "MARKETO_MOCK_MAX_PROCESSING_EXPORTS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_processing_exports: u32,
+
+    /// Megabytes of export files a day may produce (from midnight US Central) before create
+    /// and enqueue answer 1029.
+    #[arg(
+        long,
+        env = "MARKETO_MOCK_EXPORT_DAILY_QUOTA_MB",
+        default_value_t = 500
+    )]
+    pub export_daily_quota_mb: u64,
+
+    /// How long a completed export's file can be downloaded, in hours of the mock's clock.
+    #[arg(long, env = "MARKETO_MOCK_EXPORT_FILE_RETENTION_HOURS", default_value_t = 7 * 24)]
+    pub export_file_retention_hours: u64,
+
+    /// How long an export job can be asked about after it ended, in hours of the mock's clock.
+    #[arg(long, env = "MARKETO_MOCK_EXPORT_JOB_RETENTION_HOURS", default_value_t = 30 * 24)]
+    pub export_job_retention_hours: u64,
 
     /// Milliseconds (of the mock's clock) a job waits in `Queued` before it may start.
     #[arg(long, env = "MARKETO_MOCK_QUEUE_DELAY_MS", default_value_t = 0)]
@@ -150,6 +176,16 @@ impl Config {
                 queue_delay_ms: self.queue_delay_ms,
                 rows_per_second: self.rows_per_second,
             })
+    }
+
+    pub fn export_limits(&self) -> ExportLimits {
+        ExportLimits {
+            max_queued: self.max_queued_exports as usize,
+            max_processing: self.max_processing_exports as usize,
+            daily_quota_mb: self.export_daily_quota_mb,
+            file_retention_hours: self.export_file_retention_hours,
+            job_retention_hours: self.export_job_retention_hours,
+        }
     }
 
     pub fn limit_settings(&self) -> LimitSettings {

@@ -2,6 +2,8 @@
 
 use axum::http::{Method, StatusCode};
 
+use crate::export::ExportStatus;
+
 /// Everything a request can fail with, rendered as Marketo's envelope by [`crate::http::envelope`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -52,6 +54,19 @@ pub enum ApiError {
     ProgramStatusNotFound,
     #[error("Too many results match the filter")]
     TooManyResults,
+    #[error("Invalid JSON")]
+    InvalidJson,
+    #[error("Export job not found")]
+    ExportNotFound,
+    #[error("Too many jobs in queue")]
+    ExportQueueFull,
+    #[error("Job already queued")]
+    ExportAlreadyQueued,
+    /// Marketo's own text, which clients match with `Export daily quota \d+MB exceeded`.
+    #[error("Export daily quota {megabytes}MB exceeded.")]
+    ExportQuotaExceeded { megabytes: u64 },
+    #[error("Cannot cancel an export job in {} state", .0.name())]
+    ExportNotCancellable(ExportStatus),
     /// A code injected or chosen by the control plane, answered with Marketo's message for it.
     #[error("{message}")]
     Coded { code: &'static str, message: String },
@@ -67,6 +82,7 @@ impl ApiError {
             ApiError::MethodNotSupported(_) => "605",
             ApiError::ResourceNotFound => "610",
             ApiError::System => "611",
+            ApiError::InvalidJson => "609",
             ApiError::InvalidContentType => "612",
             ApiError::InvalidMultipart => "613",
             ApiError::InvalidValue { .. } => "1001",
@@ -77,9 +93,15 @@ impl ApiError {
             | ApiError::TooManyResults => "1003",
             ApiError::FieldNotFound(_) | ApiError::LookupFieldNotFound(_) => "1006",
             ApiError::FieldNotSupported(_) => "1011",
-            ApiError::ObjectNotFound(_) | ApiError::NoSuchFile(_) => "1013",
+            ApiError::ObjectNotFound(_) | ApiError::NoSuchFile(_) | ApiError::ExportNotFound => {
+                "1013"
+            }
             ApiError::TooManyImports(_) => "1016",
             ApiError::ProgramStatusNotFound => "1025",
+            ApiError::ExportQueueFull
+            | ApiError::ExportAlreadyQueued
+            | ApiError::ExportQuotaExceeded { .. }
+            | ApiError::ExportNotCancellable(_) => "1029",
             ApiError::Coded { code, .. } => code,
         }
     }
@@ -193,6 +215,28 @@ mod tests {
             Some(("615", "Concurrent access limit '10' reached"))
         );
         assert_eq!(known_code("999"), None);
+    }
+
+    #[test]
+    fn export_refusals_are_1029_with_the_texts_clients_match() {
+        let quota = ApiError::ExportQuotaExceeded { megabytes: 500 };
+        assert_eq!(
+            (quota.code(), quota.to_string().as_str()),
+            ("1029", "Export daily quota 500MB exceeded.")
+        );
+        assert_eq!(
+            ApiError::ExportQueueFull.to_string(),
+            "Too many jobs in queue"
+        );
+        assert_eq!(
+            ApiError::ExportAlreadyQueued.to_string(),
+            "Job already queued"
+        );
+        assert_eq!(
+            ApiError::ExportNotCancellable(ExportStatus::Completed).to_string(),
+            "Cannot cancel an export job in Completed state"
+        );
+        assert_eq!(ApiError::ExportNotFound.code(), "1013");
     }
 
     #[test]

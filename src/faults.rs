@@ -6,8 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::ImportKind;
-
 /// What a request rule does to the requests it matches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,24 +20,24 @@ pub enum RequestEffect {
     Panic(bool),
 }
 
-/// Which job types a job rule applies to.
+/// A kind of job, as a job rule names the jobs it applies to: the three imports, the export
+/// types, or any job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum JobType {
     Leads,
     CustomObjects,
     ProgramMembers,
+    LeadsExport,
+    ProgramMembersExport,
+    CustomObjectsExport,
     Any,
 }
 
 impl JobType {
-    fn matches(self, kind: ImportKind) -> bool {
-        match self {
-            JobType::Any => true,
-            JobType::Leads => kind == ImportKind::Leads,
-            JobType::CustomObjects => kind == ImportKind::CustomObjects,
-            JobType::ProgramMembers => kind == ImportKind::ProgramMembers,
-        }
+    /// Whether a rule for this type applies to a job of type `job`.
+    fn matches(self, job: JobType) -> bool {
+        self == JobType::Any || self == job
     }
 }
 
@@ -382,7 +380,7 @@ impl Faults {
     }
 
     /// What a starting job must suffer, if a job rule takes it.
-    pub fn for_job(&self, kind: ImportKind) -> Option<JobFaultAction> {
+    pub fn for_job(&self, kind: JobType) -> Option<JobFaultAction> {
         self.first_firing(|rule| match &rule.target {
             Target::Job { job } if job.job_type.matches(kind) => Some(match &job.fail_with {
                 Some(message) => JobFaultAction::Fail(message.clone()),
@@ -393,7 +391,7 @@ impl Faults {
     }
 
     /// Whether any row rule exists for a job type (so imports skip the check otherwise).
-    pub fn has_row_rules(&self, kind: ImportKind) -> bool {
+    pub fn has_row_rules(&self, kind: JobType) -> bool {
         if !self.any.load(Ordering::Acquire) {
             return false;
         }
@@ -406,7 +404,7 @@ impl Faults {
     /// The reason a row must fail, given a lookup of its cells by header name.
     pub fn for_row<'a>(
         &self,
-        kind: ImportKind,
+        kind: JobType,
         cell: impl Fn(&str) -> Option<&'a str>,
     ) -> Option<String> {
         self.first_firing(|rule| match &rule.target {
@@ -505,19 +503,19 @@ mod tests {
     fn job_and_row_rules_match_their_types() {
         let faults = Faults::default();
         faults.add(spec(serde_json::json!({"job": {"type": "customObjects", "failWith": "boom"}, "times": 1}))).unwrap();
-        assert_eq!(faults.for_job(ImportKind::Leads), None);
+        assert_eq!(faults.for_job(JobType::Leads), None);
         assert_eq!(
-            faults.for_job(ImportKind::CustomObjects),
+            faults.for_job(JobType::CustomObjects),
             Some(JobFaultAction::Fail("boom".into()))
         );
-        assert_eq!(faults.for_job(ImportKind::CustomObjects), None);
+        assert_eq!(faults.for_job(JobType::CustomObjects), None);
         faults
             .add(spec(serde_json::json!({"row": {"column": "email", "value": "x@y.z", "reason": "Blocked"}})))
             .unwrap();
-        assert!(faults.has_row_rules(ImportKind::Leads));
+        assert!(faults.has_row_rules(JobType::Leads));
         let cell = |name: &str| (name == "email").then_some("x@y.z");
         assert_eq!(
-            faults.for_row(ImportKind::Leads, cell).as_deref(),
+            faults.for_row(JobType::Leads, cell).as_deref(),
             Some("Blocked")
         );
     }

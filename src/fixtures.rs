@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::schema::FieldDef;
+use crate::schema::{FieldDef, Schema};
 use crate::store::leads::{ListDef, Partition};
 use crate::store::objects::CustomObjectDef;
 use crate::store::programs::ProgramsFixture;
+use crate::store::smart_lists::{SmartList, SmartListDef};
 
 const LEAD_FIELDS: (&str, &str) = (
     "lead_fields.json",
@@ -24,6 +25,10 @@ const CUSTOM_OBJECTS: (&str, &str) = (
     include_str!("../fixtures/custom_objects.json"),
 );
 const PROGRAMS: (&str, &str) = ("programs.json", include_str!("../fixtures/programs.json"));
+const SMART_LISTS: (&str, &str) = (
+    "smart_lists.json",
+    include_str!("../fixtures/smart_lists.json"),
+);
 const PROGRAM_MEMBER_FIELDS: (&str, &str) = (
     "program_member_fields.json",
     include_str!("../fixtures/program_member_fields.json"),
@@ -41,6 +46,8 @@ pub enum FixtureError {
         name: String,
         source: serde_json::Error,
     },
+    #[error("fixture {name} is not valid: {reason}")]
+    Invalid { name: String, reason: String },
 }
 
 #[derive(Debug, Clone)]
@@ -51,19 +58,37 @@ pub struct Fixtures {
     pub custom_objects: Vec<CustomObjectDef>,
     pub programs: ProgramsFixture,
     pub program_member_fields: Vec<FieldDef>,
+    pub smart_lists: Vec<SmartListDef>,
 }
 
 impl Fixtures {
     /// Loads every fixture from `dir` where it has the file, else from the bundled copy.
     pub fn load(dir: Option<&Path>) -> Result<Fixtures, FixtureError> {
-        Ok(Fixtures {
+        let fixtures = Fixtures {
             lead_fields: read(dir, LEAD_FIELDS)?,
             partitions: read(dir, PARTITIONS)?,
             lists: read(dir, LISTS)?,
             custom_objects: read(dir, CUSTOM_OBJECTS)?,
             programs: read(dir, PROGRAMS)?,
             program_member_fields: read(dir, PROGRAM_MEMBER_FIELDS)?,
-        })
+            smart_lists: read(dir, SMART_LISTS)?,
+        };
+        fixtures.smart_lists(&Schema::new(fixtures.lead_fields.clone()))?;
+        Ok(fixtures)
+    }
+
+    /// The smart lists with their rules resolved against the lead schema; a rule on a field
+    /// the schema lacks is an invalid fixture.
+    pub fn smart_lists(&self, lead_schema: &Schema) -> Result<Vec<SmartList>, FixtureError> {
+        self.smart_lists
+            .iter()
+            .map(|def| {
+                SmartList::new(def.clone(), lead_schema).map_err(|reason| FixtureError::Invalid {
+                    name: SMART_LISTS.0.to_owned(),
+                    reason,
+                })
+            })
+            .collect()
     }
 }
 
@@ -88,7 +113,7 @@ fn read<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{DataType, Schema};
+    use crate::schema::DataType;
 
     #[test]
     fn the_bundled_fixtures_load_and_hold_the_documented_fields() {
@@ -114,6 +139,24 @@ mod tests {
         }
         assert_eq!(fixtures.partitions[0].name, "Default");
         assert!(!fixtures.lists.is_empty());
+        assert!(!fixtures.smart_lists.is_empty());
+    }
+
+    #[test]
+    fn a_smart_list_over_a_field_the_schema_lacks_fails_the_load_and_names_it() {
+        let dir = std::env::temp_dir().join(format!("mbm-smart-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("smart_lists.json"),
+            r#"[{"id":1,"name":"Bad","rules":[{"field":"shoeSize","operator":"is","values":["9"]}]}]"#,
+        )
+        .unwrap();
+        let error = Fixtures::load(Some(&dir)).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            error.contains("smart_lists.json") && error.contains("'shoeSize'"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Entry {
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_id: Option<String>,
     /// From the mock's clock; written as RFC 3339 when the journal is read.
     #[serde(serialize_with = "rfc3339")]
     pub time: Timestamp,
@@ -88,6 +90,7 @@ mod tests {
             http_status: 200,
             code: None,
             batch_id: None,
+            export_id: None,
             time: Timestamp(0),
         }
     }

@@ -1,4 +1,4 @@
-//! marketo-bulk-mock: a faithful, stateful emulator of Adobe Marketo's Bulk Import API.
+//! marketo-bulk-mock: a faithful, stateful emulator of Adobe Marketo's Bulk Import and Bulk Extract APIs.
 //!
 //! - [`config`]: flags and their `MARKETO_MOCK_` environment twins.
 //! - [`app`]: builds the application, binds its port, serves until stopped.
@@ -9,7 +9,9 @@
 //! - [`auth`]: access tokens.
 //! - [`clock`]: the time jobs and tokens read, freezable for tests.
 //! - [`import`]: pure import logic: formats, rows, validation, result files.
-//! - [`jobs`]: job model, status transitions and the engine that queues and runs them.
+//! - [`jobs`]: import job model, status transitions and the engine that queues and runs them.
+//! - [`export`]: bulk extract: export plans, the files they write, and their own engine.
+//! - [`iso8601`]: the date and time spellings export filters accept.
 //! - [`store`]: what imports leave behind.
 //! - [`faults`], [`journal`], [`limits`]: fault injection, the request journal and Marketo's
 //!   API call limits, for the control plane.
@@ -21,11 +23,13 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod faults;
 pub mod fixtures;
 pub mod healthcheck;
 pub mod http;
 pub mod import;
+pub mod iso8601;
 pub mod jobs;
 pub mod journal;
 pub mod limits;

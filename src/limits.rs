@@ -33,8 +33,8 @@ fn default_window() -> u32 {
 const CST_OFFSET_MILLIS: i64 = -6 * 3600 * 1000;
 const DAY_MILLIS: i64 = 86_400_000;
 
-/// The quota day a time falls in.
-fn day_of(now: Timestamp) -> i64 {
+/// The quota day a time falls in; the export quota counts the same days.
+pub fn quota_day(now: Timestamp) -> i64 {
     (now.millis() + CST_OFFSET_MILLIS).div_euclid(DAY_MILLIS)
 }
 
@@ -97,7 +97,7 @@ impl ApiLimits {
         Usage {
             in_flight: self.in_flight.load(Ordering::SeqCst),
             calls_in_window: counters.recent.iter().filter(|t| **t > window).count(),
-            calls_today: if counters.day == day_of(now) {
+            calls_today: if counters.day == quota_day(now) {
                 counters.today
             } else {
                 0
@@ -127,7 +127,7 @@ impl ApiLimits {
             return Ok(permit);
         }
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        let day = day_of(now);
+        let day = quota_day(now);
         if counters.day != day {
             counters.day = day;
             counters.today = 0;

@@ -249,9 +249,9 @@ pub fn encode(out: &mut Vec<u8>, field: FieldId, value: &Value) {
     }
 }
 
-/// A value as stored, borrowed from its record.
+/// A value as stored, borrowed from its record: what an export writes without copying.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Stored<'a> {
+pub enum ValueRef<'a> {
     Text(&'a str),
     Date(&'a str),
     Integer(i64),
@@ -260,15 +260,15 @@ enum Stored<'a> {
     Datetime(i64),
 }
 
-impl Stored<'_> {
-    fn to_value(self) -> Value {
+impl ValueRef<'_> {
+    pub fn to_value(self) -> Value {
         match self {
-            Stored::Text(text) => Value::Text(text.into()),
-            Stored::Date(text) => Value::Date(text.into()),
-            Stored::Integer(n) => Value::Integer(n),
-            Stored::Float(n) => Value::Float(n),
-            Stored::Boolean(flag) => Value::Boolean(flag),
-            Stored::Datetime(millis) => Value::Datetime(millis),
+            ValueRef::Text(text) => Value::Text(text.into()),
+            ValueRef::Date(text) => Value::Date(text.into()),
+            ValueRef::Integer(n) => Value::Integer(n),
+            ValueRef::Float(n) => Value::Float(n),
+            ValueRef::Boolean(flag) => Value::Boolean(flag),
+            ValueRef::Datetime(millis) => Value::Datetime(millis),
         }
     }
 }
@@ -293,9 +293,9 @@ struct Fields<'a> {
 }
 
 impl<'a> Iterator for Fields<'a> {
-    type Item = (FieldId, Stored<'a>);
+    type Item = (FieldId, ValueRef<'a>);
 
-    fn next(&mut self) -> Option<(FieldId, Stored<'a>)> {
+    fn next(&mut self) -> Option<(FieldId, ValueRef<'a>)> {
         let bytes = self.bytes;
         if self.at >= bytes.len() {
             return None;
@@ -309,19 +309,19 @@ impl<'a> Iterator for Fields<'a> {
             word
         };
         let value = match tag {
-            INTEGER => Stored::Integer(i64::from_le_bytes(eight())),
-            FLOAT => Stored::Float(f64::from_le_bytes(eight())),
-            DATETIME => Stored::Datetime(i64::from_le_bytes(eight())),
-            FALSE | TRUE => Stored::Boolean(tag == TRUE),
+            INTEGER => ValueRef::Integer(i64::from_le_bytes(eight())),
+            FLOAT => ValueRef::Float(f64::from_le_bytes(eight())),
+            DATETIME => ValueRef::Datetime(i64::from_le_bytes(eight())),
+            FALSE | TRUE => ValueRef::Boolean(tag == TRUE),
             _ => {
                 let len = read_varint(bytes, &mut self.at);
                 // Only whole UTF-8 strings are ever encoded, so this never fails.
                 let text = std::str::from_utf8(&bytes[self.at..self.at + len]).unwrap_or_default();
                 self.at += len;
                 if tag == DATE {
-                    Stored::Date(text)
+                    ValueRef::Date(text)
                 } else {
-                    Stored::Text(text)
+                    ValueRef::Text(text)
                 }
             }
         };
@@ -364,7 +364,7 @@ impl Values {
     /// A field's value as text for lookups, borrowed when it is stored as text.
     pub fn key_of(&self, field: FieldId) -> Option<Cow<'_, str>> {
         match self.find(field)?.1 {
-            Stored::Text(text) | Stored::Date(text) => Some(Cow::Borrowed(text)),
+            ValueRef::Text(text) | ValueRef::Date(text) => Some(Cow::Borrowed(text)),
             other => Some(Cow::Owned(other.to_value().key_text())),
         }
     }
@@ -374,8 +374,9 @@ impl Values {
         self.fields().map(|(field, _)| field)
     }
 
-    /// Overlays `updates` on this record, field by field, without decoding either.
-    pub fn merge_record(&mut self, updates: &Values) {
+    /// Overlays `updates` on this record, field by field, without decoding either. Returns
+    /// whether any value changed.
+    pub fn merge_record(&mut self, updates: &Values) -> bool {
         let (mut mine, mut theirs) = (self.spans().peekable(), updates.spans().peekable());
         let mut out = Vec::with_capacity(self.0.len() + updates.0.len());
         loop {
@@ -399,7 +400,11 @@ impl Values {
             out.extend_from_slice(next.map_or(&[][..], |(_, bytes)| bytes));
         }
         drop((mine, theirs));
-        *self = Values(out.into_boxed_slice());
+        let changed = out[..] != self.0[..];
+        if changed {
+            *self = Values(out.into_boxed_slice());
+        }
+        changed
     }
 
     /// Each field's id and its whole encoded bytes.
@@ -413,7 +418,7 @@ impl Values {
     }
 
     /// Finds one field by walking the record's headers, decoding nothing else.
-    fn find(&self, field: FieldId) -> Option<(FieldId, Stored<'_>)> {
+    fn find(&self, field: FieldId) -> Option<(FieldId, ValueRef<'_>)> {
         let bytes = &self.0[..];
         let mut at = 0;
         while at < bytes.len() {
@@ -435,10 +440,15 @@ impl Values {
         self.find(field).map(|(_, value)| value.to_value())
     }
 
+    /// A field's value borrowed from the record.
+    pub fn get_ref(&self, field: FieldId) -> Option<ValueRef<'_>> {
+        self.find(field).map(|(_, value)| value)
+    }
+
     /// A text or date value without copying it, for comparisons.
     pub fn text(&self, field: FieldId) -> Option<&str> {
         match self.find(field)?.1 {
-            Stored::Text(text) | Stored::Date(text) => Some(text),
+            ValueRef::Text(text) | ValueRef::Date(text) => Some(text),
             _ => None,
         }
     }
@@ -516,7 +526,11 @@ mod tests {
             (3, Value::Text("three".into())),
             (9, Value::Float(9.5)),
         ]);
-        record.merge_record(&updates);
+        assert!(record.merge_record(&updates));
+        assert!(
+            !record.merge_record(&updates),
+            "the same values again change nothing"
+        );
         assert_eq!(
             record.iter().collect::<Vec<_>>(),
             [

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::auth::{Credentials, Tokens};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::export::ExportEngine;
 use crate::faults::Faults;
 use crate::fixtures::{FixtureError, Fixtures};
 use crate::import::driver::ImportContext;
@@ -38,6 +39,7 @@ pub struct Shared {
     pub clock: Clock,
     pub tokens: Arc<Tokens>,
     pub engine: Engine,
+    pub exports: ExportEngine,
     pub db: Arc<RwLock<Db>>,
     pub faults: Arc<Faults>,
     pub journal: Arc<Journal>,
@@ -65,15 +67,23 @@ impl AppState {
             retention: Duration::from_secs(config.batch_retention_hours.saturating_mul(3600)),
         };
         let faults = Arc::new(Faults::default());
+        let db = Arc::new(RwLock::new(Db::new(fixtures, 0)));
         AppState(Arc::new(Shared {
             settings: Arc::new(Settings {
                 max_file_bytes: config.max_file_bytes,
                 config: config.clone(),
             }),
             engine: Engine::start(clock.clone(), limits, config.timing(), faults.clone()),
+            exports: ExportEngine::start(
+                clock.clone(),
+                db.clone(),
+                faults.clone(),
+                config.export_limits(),
+                config.timing(),
+            ),
             clock,
             tokens: Arc::new(tokens),
-            db: Arc::new(RwLock::new(Db::new(fixtures, 0))),
+            db,
             faults,
             journal: Arc::new(Journal::new(config.journal_size)),
             limits: Arc::new(ApiLimits::new(config.limit_settings())),
@@ -85,6 +95,12 @@ impl AppState {
 
     pub fn read_db(&self) -> std::sync::RwLockReadGuard<'_, Db> {
         self.db.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets how fast imports and exports move.
+    pub fn set_timing(&self, timing: Timing) {
+        self.engine.set_timing(timing);
+        self.exports.set_timing(timing);
     }
 
     /// What an import job of `kind` needs to run.
@@ -102,6 +118,7 @@ impl AppState {
         let config = &self.settings.config;
         let fixtures = Fixtures::load(config.fixtures.as_deref())?;
         self.engine.reset();
+        self.exports.reset();
         {
             let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
             let generation = db.generation + 1;
@@ -112,7 +129,8 @@ impl AppState {
         self.journal.clear();
         self.limits.set(config.limit_settings());
         self.limits.reset_counts();
-        self.engine.set_timing(config.timing());
+        self.set_timing(config.timing());
+        self.exports.set_limits(config.export_limits());
         self.clock.set_mode(config.clock);
         Ok(())
     }

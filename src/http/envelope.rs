@@ -130,6 +130,24 @@ pub fn paged<T: Serialize>(
     json_response(StatusCode::OK, to_json(&envelope))
 }
 
+/// A successful page of a listing that Marketo pages by token alone: `nextPageToken` while
+/// more remain, no `moreResult`.
+pub fn with_page_token<T: Serialize>(
+    request_id: &RequestId,
+    result: &[T],
+    next_page_token: Option<&str>,
+) -> Response {
+    let envelope = Envelope {
+        request_id: &request_id.0,
+        result: Some(result),
+        success: true,
+        errors: None,
+        next_page_token,
+        more_result: None,
+    };
+    json_response(StatusCode::OK, to_json(&envelope))
+}
+
 /// Turns an [`ErrorMarker`] on a response into Marketo's error envelope; other responses
 /// pass unchanged.
 pub fn render_errors(state: &AppState, mut response: Response) -> Response {

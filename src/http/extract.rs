@@ -53,15 +53,18 @@ impl Params {
 
 /// The token from `Authorization: Bearer`, or else the `access_token` query parameter.
 pub fn token_from_parts(headers: &HeaderMap, query: &Params) -> Option<String> {
+    // `Bearer<token>` without the space is accepted too, as a real Go client sends it.
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
+            let scheme = value.get(..6)?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| value[6..].trim())
         })
-        .map(|token| token.trim().to_owned());
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned);
     bearer.or_else(|| query.get("access_token").map(str::to_owned))
 }
 
@@ -165,6 +168,8 @@ mod tests {
             token_from_parts(&headers, &query).as_deref(),
             Some("from-header")
         );
+        headers.insert(header::AUTHORIZATION, "Bearertight".parse().unwrap());
+        assert_eq!(token_from_parts(&headers, &query).as_deref(), Some("tight"));
     }
 
     #[test]

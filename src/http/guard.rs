@@ -33,6 +33,16 @@ pub fn with_batch(mut response: Response, batch: u32) -> Response {
     response
 }
 
+/// Put on a response that concerns an export job, so the journal can name it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRef(pub uuid::Uuid);
+
+/// Adds the export job to a response for the journal.
+pub fn with_export(mut response: Response, export: uuid::Uuid) -> Response {
+    response.extensions_mut().insert(ExportRef(export));
+    response
+}
+
 /// The control plane, and `/` which only redirects to its dashboard: never journaled, never
 /// faulted or limited.
 fn is_control(path: &str) -> bool {
@@ -94,6 +104,10 @@ impl Front {
                 .get::<MarketoCode>()
                 .map(|code| code.0.to_owned()),
             batch_id: response.extensions().get::<BatchRef>().map(|batch| batch.0),
+            export_id: response
+                .extensions()
+                .get::<ExportRef>()
+                .map(|export| export.0.to_string()),
             time: state.clock.now(),
         });
         response

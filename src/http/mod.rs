@@ -2,6 +2,7 @@
 //! make every answer Marketo-shaped.
 
 pub mod batch;
+pub mod bulk_export;
 pub mod bulk_leads;
 pub mod bulk_members;
 pub mod bulk_objects;
@@ -14,6 +15,7 @@ pub mod identity;
 pub mod normalize;
 pub mod openapi;
 pub mod paging;
+pub mod range;
 pub mod registry;
 pub mod rest_leads;
 pub mod rest_objects;
@@ -30,6 +32,7 @@ pub fn api() -> Api {
         .merge(bulk_leads::routes())
         .merge(bulk_objects::routes())
         .merge(bulk_members::routes())
+        .merge(bulk_export::routes())
         .merge(rest_leads::routes())
         .merge(rest_objects::routes())
         .merge(rest_programs::routes())

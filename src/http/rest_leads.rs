@@ -12,9 +12,9 @@ use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::import::leads::is_lookup_field;
-use crate::schema::{FieldId, Schema};
+use crate::schema::Schema;
 use crate::state::AppState;
-use crate::store::leads::{Lead, LeadDb, LeadId, virtual_fields};
+use crate::store::leads::{Lead, LeadColumn, LeadDb, LeadId, virtual_fields};
 
 pub fn routes() -> Api {
     Api::new(Tag::Leads)
@@ -74,18 +74,12 @@ const DEFAULT_FIELDS: &[&str] = &[
 /// Marketo's cap on matches for one query.
 const MAX_MATCHES: usize = 1000;
 
-#[derive(Debug, Clone, Copy)]
-pub enum Column {
-    Id,
-    CreatedAt,
-    UpdatedAt,
-    Partition,
-    Stored(FieldId),
-}
-
 /// Resolves `fields` (comma-separated REST names) to output names and columns, `id` always
 /// first; a field named twice is rendered once.
-pub fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Column)>, ApiError> {
+pub fn columns(
+    schema: &Schema,
+    fields: Option<&str>,
+) -> Result<Vec<(String, LeadColumn)>, ApiError> {
     let names: Vec<&str> = match fields {
         Some(list) if !list.trim().is_empty() => list
             .split(',')
@@ -95,7 +89,8 @@ pub fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Col
         _ => DEFAULT_FIELDS.to_vec(),
     };
     // Marketo always returns a lead's id, first, whatever `fields` asks.
-    let mut resolved: Vec<(String, Column)> = vec![(virtual_fields::ID.to_owned(), Column::Id)];
+    let mut resolved: Vec<(String, LeadColumn)> =
+        vec![(virtual_fields::ID.to_owned(), LeadColumn::Id)];
     for name in names {
         let id = schema
             .find(name)
@@ -104,29 +99,18 @@ pub fn columns(schema: &Schema, fields: Option<&str>) -> Result<Vec<(String, Col
         if resolved.iter().any(|(seen, _)| *seen == canonical) {
             continue;
         }
-        let column = match canonical.as_str() {
-            virtual_fields::ID => Column::Id,
-            virtual_fields::CREATED_AT => Column::CreatedAt,
-            virtual_fields::UPDATED_AT => Column::UpdatedAt,
-            virtual_fields::PARTITION => Column::Partition,
-            _ => Column::Stored(id),
-        };
-        resolved.push((canonical, column));
+        resolved.push((canonical, LeadColumn::of(schema, id)));
     }
     Ok(resolved)
 }
 
 /// A lead as Marketo returns it: the asked fields, `null` where the lead has no value.
-pub fn render(lead: &Lead, columns: &[(String, Column)]) -> Json {
+pub fn render(lead: &Lead, columns: &[(String, LeadColumn)]) -> Json {
     let mut record = Map::with_capacity(columns.len());
     for (name, column) in columns {
-        let value = match column {
-            Column::Id => json!(lead.id),
-            Column::CreatedAt => json!(lead.created_at.to_marketo()),
-            Column::UpdatedAt => json!(lead.updated_at.to_marketo()),
-            Column::Partition => json!(lead.partition),
-            Column::Stored(field) => lead.get(*field).map_or(Json::Null, |value| value.to_json()),
-        };
+        let value = lead
+            .value(*column)
+            .map_or(Json::Null, |value| value.to_value().to_json());
         record.insert(name.clone(), value);
     }
     Json::Object(record)

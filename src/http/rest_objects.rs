@@ -13,7 +13,7 @@ use super::paging::{MAX_BATCH_SIZE, Page, filter as filter_params};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::objects::{ObjectRecord, ObjectType, dedupe_key};
+use crate::store::objects::{ObjectColumn, ObjectRecord, ObjectType, dedupe_key};
 
 pub fn routes() -> Api {
     Api::new(Tag::CustomObjects)
@@ -208,21 +208,11 @@ fn render(
     map.insert("seq".into(), json!(seq));
     map.insert(object.def.id_field.clone(), json!(record.guid));
     for name in fields {
-        let value = match name.as_str() {
-            id if id.eq_ignore_ascii_case(&object.def.id_field) => json!(record.guid),
-            "createdAt" => json!(record.created_at.to_marketo()),
-            "updatedAt" => json!(record.updated_at.to_marketo()),
-            other => {
-                let field = object
-                    .schema
-                    .find(other)
-                    .ok_or_else(|| ApiError::FieldNotFound(other.to_owned()))?;
-                record
-                    .values
-                    .get(field)
-                    .map_or(Json::Null, |value| value.to_json())
-            }
-        };
+        let column = ObjectColumn::resolve(object, name)
+            .ok_or_else(|| ApiError::FieldNotFound(name.clone()))?;
+        let value = record
+            .value(column)
+            .map_or(Json::Null, |value| value.to_value().to_json());
         map.insert(name.clone(), value);
     }
     Ok(Json::Object(map))

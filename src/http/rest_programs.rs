@@ -11,7 +11,7 @@ use super::registry::{Api, Tag};
 use super::rest_leads::{columns, render};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::programs::{Membership, ProgramDb, ProgramDef};
+use crate::store::programs::{MemberColumn, Membership, ProgramDb, ProgramDef};
 
 pub fn routes() -> Api {
     Api::new(Tag::ProgramMembers)
@@ -63,28 +63,13 @@ fn member_value(
     member: &Membership,
     name: &str,
 ) -> Option<Json> {
-    let time = |t: Option<crate::clock::Timestamp>| t.map_or(Json::Null, |t| json!(t.to_marketo()));
-    Some(match name {
-        "leadId" => json!(member.lead),
-        "programId" => json!(program.id),
-        "program" => json!(program.name),
-        "statusName" => json!(member.status.name),
-        "reachedSuccess" => json!(member.status.success || member.reached_success_date.is_some()),
-        "reachedSuccessDate" => time(member.reached_success_date),
-        "membershipDate" => json!(member.membership_date.to_marketo()),
-        "acquiredBy" => json!(member.acquired_by),
-        "isExhausted" => json!(false),
-        "createdAt" => json!(member.created_at.to_marketo()),
-        "updatedAt" => json!(member.updated_at.to_marketo()),
-        other => {
-            let schema = programs.member_schema();
-            let field = schema.find(other)?;
-            member
-                .values
-                .get(field)
-                .map_or(Json::Null, |value| value.to_json())
-        }
-    })
+    let schema = programs.member_schema();
+    let column = MemberColumn::resolve(schema, name)?;
+    Some(
+        member
+            .value(schema, program, column)
+            .map_or(Json::Null, |value| value.to_value().to_json()),
+    )
 }
 
 fn matches(
@@ -212,7 +197,7 @@ async fn leads_by_program(
             record["membership"] = json!({
                 "progressionStatus": member.status.name,
                 "acquiredBy": member.acquired_by,
-                "reachedSuccess": member.status.success || member.reached_success_date.is_some(),
+                "reachedSuccess": member.reached_success(),
                 "membershipDate": member.membership_date.to_marketo(),
                 "isExhausted": false,
                 "nurtureCadence": Json::Null,

@@ -185,10 +185,10 @@ impl<T: RowTarget> RowImport<T> {
 impl RowChecker {
     /// A fault rule's reason for failing this row, if one matches it.
     fn injected_failure(&self, cells: &Cells) -> Option<String> {
-        if !self.faults.has_row_rules(self.kind) {
+        if !self.faults.has_row_rules(self.kind.into()) {
             return None;
         }
-        self.faults.for_row(self.kind, |column| {
+        self.faults.for_row(self.kind.into(), |column| {
             let at = self
                 .names
                 .iter()

@@ -293,7 +293,7 @@ impl Engine {
     }
 
     async fn run(&self, job: Arc<Job>) {
-        let outcome = match self.inner.faults.for_job(job.kind) {
+        let outcome = match self.inner.faults.for_job(job.kind.into()) {
             Some(JobFaultAction::Fail(message)) => Err(message),
             Some(JobFaultAction::Panic) => self.process(&job, true).await,
             None => self.process(&job, false).await,

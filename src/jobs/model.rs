@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::status::{InvalidTransition, JobEvent, JobStatus, completion_message, transition};
 use crate::clock::Timestamp;
+use crate::faults::JobType;
 
 pub type BatchId = u32;
 
@@ -18,6 +19,16 @@ pub enum ImportKind {
     Leads,
     CustomObjects,
     ProgramMembers,
+}
+
+impl From<ImportKind> for JobType {
+    fn from(kind: ImportKind) -> JobType {
+        match kind {
+            ImportKind::Leads => JobType::Leads,
+            ImportKind::CustomObjects => JobType::CustomObjects,
+            ImportKind::ProgramMembers => JobType::ProgramMembers,
+        }
+    }
 }
 
 /// Rows imported (warned rows included), failed, and warned.

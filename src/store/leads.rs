@@ -10,7 +10,7 @@ use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::schema::{FieldId, Schema, Value, Values};
+use crate::schema::{FieldId, Schema, Value, ValueRef, Values};
 use crate::words;
 
 pub type LeadId = u32;
@@ -48,9 +48,44 @@ pub struct Lead {
     pub values: Values,
 }
 
+/// A column of a lead as read-back and exports name it: a stored field, or one every lead has
+/// outside its stored values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadColumn {
+    Id,
+    CreatedAt,
+    UpdatedAt,
+    Partition,
+    Stored(FieldId),
+}
+
+impl LeadColumn {
+    /// The column of a field of the lead schema.
+    pub fn of(schema: &Schema, field: FieldId) -> LeadColumn {
+        match schema.field(field).name.as_str() {
+            virtual_fields::ID => LeadColumn::Id,
+            virtual_fields::CREATED_AT => LeadColumn::CreatedAt,
+            virtual_fields::UPDATED_AT => LeadColumn::UpdatedAt,
+            virtual_fields::PARTITION => LeadColumn::Partition,
+            _ => LeadColumn::Stored(field),
+        }
+    }
+}
+
 impl Lead {
     pub fn get(&self, field: FieldId) -> Option<Value> {
         self.values.get(field)
+    }
+
+    /// A column's value, borrowed where it is stored as text.
+    pub fn value(&self, column: LeadColumn) -> Option<ValueRef<'_>> {
+        match column {
+            LeadColumn::Id => Some(ValueRef::Integer(i64::from(self.id))),
+            LeadColumn::CreatedAt => Some(ValueRef::Datetime(self.created_at.millis())),
+            LeadColumn::UpdatedAt => Some(ValueRef::Datetime(self.updated_at.millis())),
+            LeadColumn::Partition => Some(ValueRef::Integer(i64::from(self.partition))),
+            LeadColumn::Stored(field) => self.values.get_ref(field),
+        }
     }
 
     /// A field's value as lookup text, borrowed when it is stored as text.
@@ -264,6 +299,15 @@ impl LeadDb {
         self.lists.get(&id).map(|(def, members)| (def, members))
     }
 
+    /// The static list of this name, without case; the lowest id where names repeat.
+    pub fn list_named(&self, name: &str) -> Option<u32> {
+        self.lists
+            .values()
+            .filter(|(def, _)| def.name.eq_ignore_ascii_case(name.trim()))
+            .map(|(def, _)| def.id)
+            .min()
+    }
+
     pub fn lead(&self, id: LeadId) -> Option<&Lead> {
         self.leads.get(usize::try_from(id).ok()?.checked_sub(1)?)
     }
@@ -393,7 +437,6 @@ impl LeadDb {
         let Some(lead) = self.leads.get_mut(id as usize - 1) else {
             return;
         };
-        lead.updated_at = now;
         let partition = lead.partition;
         for field in updates.field_ids() {
             let Some(Some(index)) = self.indexes.get_mut(usize::from(field)) else {
@@ -406,7 +449,11 @@ impl LeadDb {
                 index.add(key_hash(partition, &new), id);
             }
         }
-        lead.values.merge_record(&updates);
+        // `updatedAt` is the time of the latest change: an update that writes the values a
+        // lead already has leaves it, so a re-sync does not make every lead look new.
+        if lead.values.merge_record(&updates) {
+            lead.updated_at = now;
+        }
     }
 
     /// Adds leads to a static list; unknown lists are refused before any import starts.

@@ -5,6 +5,7 @@
 pub mod leads;
 pub mod objects;
 pub mod programs;
+pub mod smart_lists;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ pub use programs::ProgramDb;
 
 use crate::fixtures::Fixtures;
 use crate::schema::Schema;
+use smart_lists::SmartList;
 
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -22,13 +24,17 @@ pub struct Db {
     pub leads: LeadDb,
     pub objects: ObjectDb,
     pub programs: ProgramDb,
+    /// Checked when the fixtures load, so each resolves against the lead schema.
+    pub smart_lists: Vec<SmartList>,
 }
 
 impl Db {
     /// An empty database over the fixtures' schemas and reference data.
     pub fn new(fixtures: &Fixtures, generation: u64) -> Db {
         let lead_schema = Arc::new(Schema::new(fixtures.lead_fields.clone()));
+        let smart_lists = fixtures.smart_lists(&lead_schema).unwrap_or_default();
         Db {
+            smart_lists,
             generation,
             leads: LeadDb::new(
                 lead_schema,

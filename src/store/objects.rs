@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LeadId;
 use crate::clock::Timestamp;
-use crate::schema::{FieldDef, FieldId, Schema, Value, Values};
+use crate::schema::{FieldDef, FieldId, Schema, Value, ValueRef, Values};
 
 /// A custom object type, as its describe shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +54,52 @@ pub struct ObjectRecord {
     /// The lead the link field resolved to, if it has one.
     pub lead: Option<LeadId>,
     pub values: Values,
+}
+
+/// A column of a custom object record, as read-back and exports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectColumn {
+    /// The type's id field, `marketoGUID`.
+    Guid,
+    CreatedAt,
+    UpdatedAt,
+    /// The lead the record is linked to, for a type with no field of that name.
+    LeadId,
+    Field(FieldId),
+}
+
+impl ObjectColumn {
+    /// The column a name denotes, without case; `None` for a name that is no field.
+    pub fn resolve(object: &ObjectType, name: &str) -> Option<ObjectColumn> {
+        if name.eq_ignore_ascii_case(&object.def.id_field) {
+            return Some(ObjectColumn::Guid);
+        }
+        if name.eq_ignore_ascii_case("createdAt") {
+            return Some(ObjectColumn::CreatedAt);
+        }
+        if name.eq_ignore_ascii_case("updatedAt") {
+            return Some(ObjectColumn::UpdatedAt);
+        }
+        match object.schema.find(name) {
+            Some(field) => Some(ObjectColumn::Field(field)),
+            None => name
+                .eq_ignore_ascii_case("leadId")
+                .then_some(ObjectColumn::LeadId),
+        }
+    }
+}
+
+impl ObjectRecord {
+    /// A column's value, borrowed where it is stored as text.
+    pub fn value(&self, column: ObjectColumn) -> Option<ValueRef<'_>> {
+        match column {
+            ObjectColumn::Guid => Some(ValueRef::Text(&self.guid)),
+            ObjectColumn::CreatedAt => Some(ValueRef::Datetime(self.created_at.millis())),
+            ObjectColumn::UpdatedAt => Some(ValueRef::Datetime(self.updated_at.millis())),
+            ObjectColumn::LeadId => self.lead.map(|lead| ValueRef::Integer(i64::from(lead))),
+            ObjectColumn::Field(field) => self.values.get_ref(field),
+        }
+    }
 }
 
 /// Dedupe values compare without case, like lead lookups.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LeadId;
 use crate::clock::Timestamp;
-use crate::schema::{FieldDef, FieldId, Schema, Value, Values};
+use crate::schema::{FieldDef, FieldId, Schema, Value, ValueRef, Values};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +62,85 @@ pub struct Membership {
     pub acquired_by: bool,
     /// Program member custom fields.
     pub values: Values,
+}
+
+/// A column of a program member, as read-back and exports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberColumn {
+    LeadId,
+    ProgramId,
+    Program,
+    StatusName,
+    ReachedSuccess,
+    ReachedSuccessDate,
+    MembershipDate,
+    AcquiredBy,
+    IsExhausted,
+    NurtureCadence,
+    CreatedAt,
+    UpdatedAt,
+    /// A program member custom field.
+    Custom(FieldId),
+}
+
+impl MemberColumn {
+    /// The column a name denotes, without case: a standard member field, else a field of the
+    /// member schema.
+    pub fn resolve(schema: &Schema, name: &str) -> Option<MemberColumn> {
+        const STANDARD: &[(&str, MemberColumn)] = &[
+            ("leadId", MemberColumn::LeadId),
+            ("programId", MemberColumn::ProgramId),
+            ("program", MemberColumn::Program),
+            ("statusName", MemberColumn::StatusName),
+            ("reachedSuccess", MemberColumn::ReachedSuccess),
+            ("reachedSuccessDate", MemberColumn::ReachedSuccessDate),
+            ("membershipDate", MemberColumn::MembershipDate),
+            ("acquiredBy", MemberColumn::AcquiredBy),
+            ("isExhausted", MemberColumn::IsExhausted),
+            ("nurtureCadence", MemberColumn::NurtureCadence),
+            ("createdAt", MemberColumn::CreatedAt),
+            ("updatedAt", MemberColumn::UpdatedAt),
+        ];
+        STANDARD
+            .iter()
+            .find(|(standard, _)| standard.eq_ignore_ascii_case(name))
+            .map(|(_, column)| *column)
+            .or_else(|| schema.find(name).map(MemberColumn::Custom))
+    }
+}
+
+impl Membership {
+    /// A column's value for this member of `program`. The mock runs no nurture engine, so a
+    /// member is exhausted and has a cadence only where an import wrote those fields.
+    pub fn value<'a>(
+        &'a self,
+        schema: &Schema,
+        program: &'a ProgramDef,
+        column: MemberColumn,
+    ) -> Option<ValueRef<'a>> {
+        let time = |t: Timestamp| ValueRef::Datetime(t.millis());
+        let stored = |name: &str| schema.find(name).and_then(|f| self.values.get_ref(f));
+        match column {
+            MemberColumn::LeadId => Some(ValueRef::Integer(i64::from(self.lead))),
+            MemberColumn::ProgramId => Some(ValueRef::Integer(i64::from(program.id))),
+            MemberColumn::Program => Some(ValueRef::Text(&program.name)),
+            MemberColumn::StatusName => Some(ValueRef::Text(&self.status.name)),
+            MemberColumn::ReachedSuccess => Some(ValueRef::Boolean(self.reached_success())),
+            MemberColumn::ReachedSuccessDate => self.reached_success_date.map(time),
+            MemberColumn::MembershipDate => Some(time(self.membership_date)),
+            MemberColumn::AcquiredBy => Some(ValueRef::Boolean(self.acquired_by)),
+            MemberColumn::IsExhausted => stored("isExhausted").or(Some(ValueRef::Boolean(false))),
+            MemberColumn::NurtureCadence => stored("nurtureCadence"),
+            MemberColumn::CreatedAt => Some(time(self.created_at)),
+            MemberColumn::UpdatedAt => Some(time(self.updated_at)),
+            MemberColumn::Custom(field) => self.values.get_ref(field),
+        }
+    }
+
+    /// Whether the member is, or once was, in a success status.
+    pub fn reached_success(&self) -> bool {
+        self.status.success || self.reached_success_date.is_some()
+    }
 }
 
 /// Why a status was not applied.

@@ -42,11 +42,30 @@ pub fn routes() -> Api {
             time::set_timing,
         )
         .get("/_mock/jobs", "Every job", jobs::jobs)
-        .get("/_mock/jobs/{batchId}", "One job", jobs::job)
         .get(
-            "/_mock/jobs/{batchId}/wait",
+            "/_mock/jobs/{jobId}",
+            "One job, by batch id or export id",
+            jobs::job,
+        )
+        .get(
+            "/_mock/jobs/{jobId}/wait",
             "Wait for a job to reach a status",
             jobs::wait_for_job,
+        )
+        .get(
+            "/_mock/jobs/{jobId}/file",
+            "A completed export's file, without an access token",
+            jobs::export_file,
+        )
+        .get(
+            "/_mock/export-limits",
+            "Export queue limits, quota and retention, and the quota spent today",
+            jobs::export_limits,
+        )
+        .put(
+            "/_mock/export-limits",
+            "Set export queue limits, quota and retention",
+            jobs::set_export_limits,
         )
         .get("/_mock/faults", "Active fault rules", faults::list)
         .post(
@@ -130,9 +149,12 @@ async fn health() -> axum::Json<Value> {
 /// Readiness: fixtures are loaded and the engine admits imports.
 async fn ready(State(state): State<AppState>) -> axum::Json<Value> {
     let limits = state.engine.limits();
+    let exports = state.exports.limits();
     axum::Json(json!({
         "status": "ready",
         "maxQueuedJobs": limits.max_queued,
         "maxImportingJobs": limits.max_importing,
+        "maxQueuedExports": exports.max_queued,
+        "maxProcessingExports": exports.max_processing,
     }))
 }

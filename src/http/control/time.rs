@@ -83,6 +83,6 @@ pub(super) async fn set_timing(
             ))
         })?,
     };
-    state.engine.set_timing(timing);
+    state.set_timing(timing);
     Ok(axum::Json(timing))
 }

@@ -1,0 +1,146 @@
+//! Writes an export's file from the records that match its plan now: a job calls it when it
+//! starts processing, so a later change is not in its file.
+
+use super::file::{ExportFile, FileWriter};
+use super::plan::{
+    Cadence, Column, ExportPlan, LeadFilter, ListRef, MemberFilter, ObjectFilter, Selection, Source,
+};
+use crate::schema::ValueRef;
+use crate::store::Db;
+use crate::store::leads::Lead;
+use crate::store::programs::{MemberColumn, Membership, ProgramDef};
+
+/// The file of `plan` over the records `db` holds now.
+pub fn write(db: &Db, plan: &ExportPlan) -> ExportFile {
+    let mut file = FileWriter::new(
+        plan.format,
+        plan.columns.iter().map(|column| column.header.as_str()),
+    );
+    match &plan.selection {
+        Selection::Leads(filter) => {
+            for lead in leads(db, filter) {
+                row(&mut file, &plan.columns, |source| match source {
+                    Source::Lead(column) => lead.value(column),
+                    Source::Member(_) | Source::Object(_) => None,
+                });
+            }
+        }
+        Selection::ProgramMembers(filter) => {
+            for (program, member) in members(db, filter) {
+                let lead = db.leads.lead(member.lead);
+                let schema = db.programs.member_schema();
+                row(&mut file, &plan.columns, |source| match source {
+                    Source::Member(column) => member.value(schema, program, column),
+                    Source::Lead(column) => lead.and_then(|lead| lead.value(column)),
+                    Source::Object(_) => None,
+                });
+            }
+        }
+        Selection::CustomObjects { api_name, filter } => {
+            let Some(object) = db.objects.get(api_name) else {
+                return file.finish();
+            };
+            let linked = object.records().iter().filter_map(|record| {
+                let lead = db.leads.lead(record.lead?)?;
+                let selected = match filter {
+                    ObjectFilter::UpdatedAt(range) => range.contains(record.updated_at),
+                    ObjectFilter::List(list) => in_list(db, *list, lead),
+                };
+                selected.then_some(record)
+            });
+            for record in linked {
+                row(&mut file, &plan.columns, |source| match source {
+                    Source::Object(column) => record.value(column),
+                    Source::Lead(_) | Source::Member(_) => None,
+                });
+            }
+        }
+    }
+    file.finish()
+}
+
+fn row<'a>(
+    file: &mut FileWriter,
+    columns: &[Column],
+    value: impl Fn(Source) -> Option<ValueRef<'a>>,
+) {
+    for column in columns {
+        file.cell(value(column.source));
+    }
+    file.end_record();
+}
+
+/// The leads a lead filter selects, by id.
+fn leads<'a>(db: &'a Db, filter: &'a LeadFilter) -> Box<dyn Iterator<Item = &'a Lead> + 'a> {
+    let all = db.leads.leads();
+    match filter {
+        LeadFilter::CreatedAt(range) => {
+            Box::new(all.filter(|lead| range.contains(lead.created_at)))
+        }
+        LeadFilter::UpdatedAt(range) => {
+            Box::new(all.filter(|lead| range.contains(lead.updated_at)))
+        }
+        LeadFilter::List(ListRef::Static(id)) => Box::new(
+            db.leads
+                .list(*id)
+                .into_iter()
+                .flat_map(|(_, members)| members.iter())
+                .filter_map(|id| db.leads.lead(*id)),
+        ),
+        LeadFilter::List(list) => Box::new(all.filter(|lead| in_list(db, *list, lead))),
+    }
+}
+
+/// Whether a lead is in a static list, or meets a smart list's rules now.
+fn in_list(db: &Db, list: ListRef, lead: &Lead) -> bool {
+    match list {
+        ListRef::Static(id) => db
+            .leads
+            .list(id)
+            .is_some_and(|(_, members)| members.contains(&lead.id)),
+        ListRef::Smart(id) => db
+            .smart_lists
+            .iter()
+            .find(|smart| smart.def.id == id)
+            .is_some_and(|smart| smart.contains(lead)),
+    }
+}
+
+/// The members a filter selects: program by program in the order asked, each by lead id.
+fn members<'a>(
+    db: &'a Db,
+    filter: &'a MemberFilter,
+) -> impl Iterator<Item = (&'a ProgramDef, &'a Membership)> + 'a {
+    let schema = db.programs.member_schema();
+    filter
+        .programs
+        .iter()
+        .filter_map(|id| db.programs.program(*id))
+        .flat_map(move |program| {
+            db.programs
+                .members(program.id)
+                .map(move |member| (program, member))
+        })
+        .filter(move |(program, member)| {
+            let value = |column| member.value(schema, program, column);
+            let exhausted = filter.is_exhausted.is_none_or(|wanted| {
+                value(MemberColumn::IsExhausted) == Some(ValueRef::Boolean(wanted))
+            });
+            let cadence = filter.nurture_cadence.is_none_or(|wanted| {
+                let stored = match value(MemberColumn::NurtureCadence) {
+                    Some(ValueRef::Text(text)) => Cadence::parse(text),
+                    _ => None,
+                };
+                stored == Some(wanted)
+            });
+            let status = filter.status_names.is_empty()
+                || filter
+                    .status_names
+                    .iter()
+                    .any(|name| name.eq_ignore_ascii_case(&member.status.name));
+            let updated = filter
+                .updated_at
+                .is_none_or(|range| range.contains(member.updated_at));
+            exhausted && cadence && status && updated
+        })
+}
