@@ -2,6 +2,7 @@
 
 mod control;
 mod custom_objects;
+mod exports;
 mod helpers;
 mod identity;
 mod import_errors;
