@@ -1,13 +1,15 @@
 //! Program member read-back: members of a program, the member describe, and leads by program.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
-use super::extract::{Authorized, Segment, json_segment_id, number_segment};
+use super::extract::{
+    Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
+};
 use super::paging::{Page, filter};
-use super::registry::{Api, Tag};
+use super::registry::{Api, BodyKind, Tag};
 use super::rest_leads::{columns, render};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,6 +36,12 @@ pub fn routes() -> Api {
             "/rest/v1/leads/programs/{programId}.json",
             "Get leads by program id",
             leads_by_program,
+        )
+        .post(
+            "/rest/v1/leads/programs/{programId}.json",
+            "Get leads by program id (_method=GET with a form body)",
+            BodyKind::Form,
+            leads_by_program_by_post,
         )
 }
 
@@ -180,16 +188,36 @@ async fn leads_by_program(
     request_id: RequestId,
     Segment(segment): Segment,
 ) -> Result<Response, ApiError> {
+    program_leads_page(&state, &segment, &auth.query, &request_id)
+}
+
+/// `POST ...?_method=GET` with a form body, as `marketorestpython` asks for a program's leads.
+async fn leads_by_program_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    Segment(segment): Segment,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = method_get_params(auth.query, request).await?;
+    program_leads_page(&state, &segment, &params, &request_id)
+}
+
+fn program_leads_page(
+    state: &AppState,
+    segment: &str,
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
     let db = state.read_db();
-    let id =
-        json_segment_id(&segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
+    let id = json_segment_id(segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
     let program = db
         .programs
         .program(id)
         .ok_or(ApiError::ObjectNotFound("Program not found"))?;
-    let columns = columns(db.leads.schema(), auth.query.get_list("fields").as_deref())?;
+    let columns = columns(db.leads.schema(), params.get_list("fields").as_deref())?;
     let members: Vec<&Membership> = db.programs.members(program.id).collect();
-    let (page, next) = Page::from_params(&auth.query)?.take(&members);
+    let (page, next) = Page::from_params(params)?.take(&members);
     let records: Vec<Json> = page
         .iter()
         .filter_map(|member| {
@@ -206,5 +234,5 @@ async fn leads_by_program(
             Some(record)
         })
         .collect();
-    Ok(paged(&request_id, &records, Some(next)))
+    Ok(paged(request_id, &records, Some(next)))
 }

@@ -205,6 +205,20 @@ async fn leads_by_program_carry_their_membership() {
     assert_eq!(lead["membership"]["progressionStatus"], "Visited Booth");
     assert_eq!(lead["membership"]["reachedSuccess"], true);
     assert_eq!(lead["membership"]["acquiredBy"], true);
+    // The same query as a form POST with `_method=GET`, as marketorestpython sends it.
+    let token = app.token().await;
+    let posted: serde_json::Value = app
+        .client
+        .post(app.url("/rest/v1/leads/programs/1003.json?_method=GET"))
+        .bearer_auth(token)
+        .form(&[("fields", "email,firstName")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["result"], body["result"]);
     let describe = app
         .get_json("/rest/v1/programs/members/describe.json")
         .await;
