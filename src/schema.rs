@@ -445,6 +445,18 @@ impl Values {
         self.find(field).map(|(_, value)| value)
     }
 
+    /// Several fields' values in one pass over the record, where [`Values::get_ref`] walks it
+    /// once a field: `slots[field]` names the cell of `cells` a field's value goes to. Cells
+    /// of fields the record lacks are set to `None`.
+    pub fn project<'a>(&'a self, slots: &[Option<usize>], cells: &mut [Option<ValueRef<'a>>]) {
+        cells.fill(None);
+        for (field, value) in self.fields() {
+            if let Some(Some(slot)) = slots.get(usize::from(field)) {
+                cells[*slot] = Some(value);
+            }
+        }
+    }
+
     /// A text or date value without copying it, for comparisons.
     pub fn text(&self, field: FieldId) -> Option<&str> {
         match self.find(field)?.1 {
@@ -556,6 +568,26 @@ mod tests {
             values.iter().map(|(id, _)| id).collect::<Vec<_>>(),
             [2, 3, 5]
         );
+    }
+
+    #[test]
+    fn a_projection_reads_what_a_lookup_a_field_reads() {
+        let values = Values::from_vec(vec![
+            (0, Value::Integer(7)),
+            (2, Value::Text("ann@x.com".into())),
+            (3, Value::Boolean(true)),
+            (5, Value::Date("2024-01-31".into())),
+        ]);
+        // Columns in another order than the fields, one of them absent from the record.
+        let wanted: [FieldId; 4] = [5, 4, 0, 2];
+        let mut slots = vec![None; 6];
+        for (slot, field) in wanted.iter().enumerate() {
+            slots[usize::from(*field)] = Some(slot);
+        }
+        let mut cells = vec![Some(ValueRef::Boolean(false)); wanted.len()];
+        values.project(&slots, &mut cells);
+        let looked_up: Vec<_> = wanted.iter().map(|field| values.get_ref(*field)).collect();
+        assert_eq!(cells, looked_up);
     }
 
     #[test]

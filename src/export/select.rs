@@ -7,7 +7,7 @@ use super::plan::{
 };
 use crate::schema::ValueRef;
 use crate::store::Db;
-use crate::store::leads::Lead;
+use crate::store::leads::{Lead, LeadColumn};
 use crate::store::programs::{MemberColumn, Membership, ProgramDef};
 
 /// The file of `plan` over the records `db` holds now.
@@ -18,11 +18,24 @@ pub fn write(db: &Db, plan: &ExportPlan) -> ExportFile {
     );
     match &plan.selection {
         Selection::Leads(filter) => {
+            // A lead's stored columns are read in one pass over its record.
+            let mut slots = vec![None; db.leads.schema().fields().len()];
+            for (at, column) in plan.columns.iter().enumerate() {
+                if let Source::Lead(LeadColumn::Stored(field)) = column.source {
+                    slots[usize::from(field)] = Some(at);
+                }
+            }
+            let mut cells = vec![None; plan.columns.len()];
             for lead in leads(db, filter) {
-                row(&mut file, &plan.columns, |source| match source {
-                    Source::Lead(column) => lead.value(column),
-                    Source::Member(_) | Source::Object(_) => None,
-                });
+                lead.values.project(&slots, &mut cells);
+                for (column, stored) in plan.columns.iter().zip(&cells) {
+                    file.cell(match column.source {
+                        Source::Lead(LeadColumn::Stored(_)) => *stored,
+                        Source::Lead(column) => lead.value(column),
+                        Source::Member(_) | Source::Object(_) => None,
+                    });
+                }
+                file.end_record();
             }
         }
         Selection::ProgramMembers(filter) => {
