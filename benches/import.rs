@@ -12,44 +12,10 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use marketo_bulk_mock::clock::Timestamp;
-use marketo_bulk_mock::faults::Faults;
 use marketo_bulk_mock::fixtures::Fixtures;
-use marketo_bulk_mock::import::Format;
-use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
-use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
-use marketo_bulk_mock::jobs::engine::UNPACED_STEP_ROWS;
-use marketo_bulk_mock::jobs::{ImportKind, ImportWork};
 use marketo_bulk_mock::store::Db;
 
-use common::{Target, csv_count, lead_csv, median, median_pair, millis, row, timed};
-
-/// Imports `data` into `db` as a job of `POST /bulk/v1/leads.json?format=csv&lookupField=email`
-/// does, counters and result files included; the number of rows imported.
-fn import(data: Bytes, db: &Arc<RwLock<Db>>) -> usize {
-    let params = LeadParams {
-        format: Format::Csv,
-        lookup_field: Some("email".to_owned()),
-        ..LeadParams::default()
-    };
-    let (header, rows) = open_upload(data, params.format).expect("the file has a header");
-    let plan = plan(&db.read().expect("lock").leads, &header, &params).expect("a valid header");
-    let context = ImportContext {
-        db: Arc::clone(db),
-        faults: Arc::new(Faults::default()),
-        kind: ImportKind::Leads,
-    };
-    let mut job = LeadTarget::import(plan, &header, rows, context);
-    let mut imported = 0;
-    loop {
-        // The engine's unpaced steps, as a job with no rate limit takes them.
-        let step = job.step(UNPACED_STEP_ROWS, Timestamp(1_700_000_000_000));
-        imported += step.counters.processed as usize;
-        if step.done {
-            return imported;
-        }
-    }
-}
+use common::{Target, csv_count, import, lead_csv, median, median_pair, millis, row, timed};
 
 fn main() {
     let smoke = common::smoke();

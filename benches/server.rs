@@ -8,6 +8,11 @@
 //!   4 connections polling flat out) on `GET /bulk/v1/leads/batch/{id}.json`, against the
 //!   minimal server answering a body of the same size;
 //! - peak RSS (VmHWM) with 10 large jobs queued and running, against the uploads' own bytes;
+//! - export end to end: the file's leads exported (create, enqueue, wait, download), against
+//!   the `csv` crate's writer writing the same rows from memory;
+//! - peak RSS with 10 exports of those leads queued and 2 processing, against the import
+//!   side's peak of this run; RSS growth while 8 clients download one export file at once,
+//!   against the file's size (a file served without a copy a request grows nothing);
 //! - bytes per stored lead after importing many distinct leads, against the CSV bytes a row.
 //!
 //! `cargo bench --bench server -- [--smoke] [--server BIN] [--minimal BIN] [--wrk BIN]`; the
@@ -26,6 +31,9 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use common::{Target, csv_count, lead_csv, mb, median, median_pair, millis, row, timed};
+
+/// The static list imports add their leads to, so an export can select them all.
+const EXPORT_LIST: u32 = 2001;
 
 const TOKEN_QUERY: &str =
     "grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret";
@@ -127,6 +135,15 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Starts the peak (VmHWM) afresh from the current RSS, so the next reading is the peak
+    /// of what follows alone.
+    fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("/proc/PID/clear_refs");
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -208,7 +225,7 @@ impl Client {
         let request = self
             .http
             .post(format!(
-                "{}/bulk/v1/leads.json?format=csv&lookupField=email",
+                "{}/bulk/v1/leads.json?format=csv&lookupField=email&listId={EXPORT_LIST}",
                 self.base
             ))
             .bearer_auth(&self.token)
@@ -231,6 +248,66 @@ impl Client {
         body["numOfRowsProcessed"]
             .as_u64()
             .unwrap_or_else(|| panic!("no processed count: {body}"))
+    }
+
+    /// Creates and enqueues an export of every lead of the generated file; its export id.
+    async fn export_all(&self) -> String {
+        let body = serde_json::json!({
+            "fields": common::HEADER.split(',').collect::<Vec<_>>(),
+            "filter": {"staticListId": EXPORT_LIST},
+        });
+        let request = self
+            .http
+            .post(format!("{}/bulk/v1/leads/export/create.json", self.base))
+            .bearer_auth(&self.token)
+            .json(&body);
+        let created = self.json(request).await;
+        let id = created["result"][0]["exportId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no export created: {created}"))
+            .to_owned();
+        let enqueue = self
+            .http
+            .post(format!(
+                "{}/bulk/v1/leads/export/{id}/enqueue.json",
+                self.base
+            ))
+            .bearer_auth(&self.token);
+        let queued = self.json(enqueue).await;
+        assert_eq!(queued["success"], true, "{queued}");
+        id
+    }
+
+    /// Waits for an export to reach `status`; its control-plane view.
+    async fn wait_export(&self, id: &str, status: &str) -> Value {
+        let url = format!(
+            "{}/_mock/jobs/{id}/wait?status={status}&timeoutMs=600000",
+            self.base
+        );
+        self.json(self.http.get(url)).await
+    }
+
+    /// Downloads an export's file as a client does; its size.
+    async fn download(&self, id: &str) -> usize {
+        let response = self
+            .http
+            .get(format!("{}/bulk/v1/leads/export/{id}/file.json", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("the file answers");
+        response.bytes().await.expect("the file").len()
+    }
+
+    /// Sets the job timing of imports and exports.
+    async fn pace(&self, rows_per_second: u64) {
+        let body = serde_json::json!({"queueDelayMs": 0, "rowsPerSecond": rows_per_second});
+        let request = self
+            .http
+            .put(format!("{}/_mock/timing", self.base))
+            .json(&body);
+        self.json(request).await;
     }
 
     /// Forgets everything, so the next import inserts again; tokens go too.
@@ -512,6 +589,8 @@ async fn main() {
     );
     drop(mock);
 
+    exports(&plan, &mock_bin, &file, rows, peak).await;
+
     // Memory a stored lead takes: distinct leads imported file by file.
     eprintln!("stored leads: {} distinct", plan.stored_leads);
     let (mock, _) = Server::start(&mock_bin, MOCK_ARGS);
@@ -536,4 +615,104 @@ async fn main() {
         Target::None,
     );
     drop(mock);
+}
+
+/// The `csv` crate writing the file's rows from memory, as an export writes them.
+fn csv_write_floor(file: &[u8]) -> Duration {
+    let records: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(file)
+        .records()
+        .map(|record| record.expect("a generated record"))
+        .collect();
+    timed(|| {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        for record in &records {
+            writer.write_record(record).expect("writing to memory");
+        }
+        std::hint::black_box(writer.into_inner().map(|bytes| bytes.len()).unwrap_or(0))
+    })
+    .0
+}
+
+/// Export figures on one server holding the generated file's leads.
+async fn exports(plan: &Plan, mock_bin: &Path, file: &Bytes, rows: u64, import_peak: u64) {
+    eprintln!("exports: {} runs of {rows} leads", plan.e2e_runs);
+    let (mock, _) = Server::start(mock_bin, MOCK_ARGS);
+    let client = Client::new(&mock).await;
+    let batch = client.post(file).await;
+    assert_eq!(client.wait(batch).await, rows, "every row imports");
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    let mut size = 0;
+    for _ in 0..plan.e2e_runs {
+        floor.push(csv_write_floor(file));
+        let started = Instant::now();
+        let id = client.export_all().await;
+        client.wait_export(&id, "Completed").await;
+        size = client.download(&id).await;
+        ours.push(started.elapsed());
+    }
+    let (e2e, e2e_floor) = median_pair(&ours, &floor);
+    row(
+        &format!(
+            "export end to end: {}k leads, create+enqueue+wait+download {:.1} MB",
+            rows / 1000,
+            mb(size as u64)
+        ),
+        millis(e2e),
+        millis(e2e_floor),
+        "ms",
+        Target::RatioAtMost(4.0),
+    );
+    drop(mock);
+
+    // A fresh server, so what earlier exports left does not count: ten exports queued, two
+    // processing, each paced to take a second of clock time once its file is written.
+    let (mock, _) = Server::start(mock_bin, MOCK_ARGS);
+    let client = Client::new(&mock).await;
+    let batch = client.post(file).await;
+    assert_eq!(client.wait(batch).await, rows, "every row imports");
+    client.pace(rows).await;
+    mock.reset_peak();
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for _ in 0..10 {
+            ids.push(client.export_all().await);
+        }
+        ids
+    };
+    client.wait_export(&ids[1], "Processing").await;
+    let while_queued = mock.memory("VmHWM");
+    for id in &ids {
+        client.wait_export(id, "Completed").await;
+    }
+    row(
+        "peak RSS: 10 exports queued, 2 processing",
+        mb(while_queued),
+        mb(import_peak),
+        "MB",
+        Target::RatioAtMost(1.0),
+    );
+    client.pace(0).await;
+
+    // Eight clients download the same file at once: its bytes are shared, never copied.
+    settle();
+    let before = mock.memory("VmRSS");
+    mock.reset_peak();
+    let downloads = (0..8).map(|_| client.download(&ids[0]));
+    let sizes = futures_util::future::join_all(downloads).await;
+    assert!(sizes.iter().all(|s| *s == sizes[0]));
+    let grew = mock.memory("VmHWM").saturating_sub(before);
+    row(
+        &format!(
+            "RSS growth: 8 clients download one {:.1} MB file",
+            mb(sizes[0] as u64)
+        ),
+        mb(grew),
+        mb(sizes[0] as u64),
+        "MB",
+        Target::RatioAtMost(1.0),
+    );
 }

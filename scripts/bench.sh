@@ -53,7 +53,7 @@ BUILD_LOG="$(mktemp -t bench-build.XXXXXX)"
 RESULTS="$(mktemp -t bench-results.XXXXXX)"
 trap 'rm -f "$RESULTS" "$BUILD_LOG"' EXIT
 cargo build --release --bin marketo-bulk-mock --example minimal_axum --bench import \
-    --bench server --message-format=json-render-diagnostics >"$BUILD_LOG"
+    --bench export --bench server --message-format=json-render-diagnostics >"$BUILD_LOG"
 
 # The path of a built executable of one kind (bin, example, bench), from cargo's messages.
 built() {
@@ -61,10 +61,11 @@ built() {
         grep -o '"executable":"[^"]*"' | tail -n 1 | cut -d'"' -f4
 }
 IMPORT_BENCH="$(built bench import)"
+EXPORT_BENCH="$(built bench export)"
 SERVER_BENCH="$(built bench server)"
 SERVER_BIN="$(built bin marketo-bulk-mock)"
 MINIMAL_BIN="$(built example minimal_axum)"
-for exe in "$IMPORT_BENCH" "$SERVER_BENCH" "$SERVER_BIN" "$MINIMAL_BIN"; do
+for exe in "$IMPORT_BENCH" "$EXPORT_BENCH" "$SERVER_BENCH" "$SERVER_BIN" "$MINIMAL_BIN"; do
     [[ -n "$exe" && -x "$exe" ]] || {
         echo "missing executable: '${exe}'" >&2
         exit 1
@@ -74,6 +75,8 @@ done
 STARTED=$SECONDS
 echo "== import vs csv floor" >&2
 "$IMPORT_BENCH" "${MODE_ARGS[@]}" | grep '^ROW|' >>"$RESULTS"
+echo "== export vs csv writer floor" >&2
+"$EXPORT_BENCH" "${MODE_ARGS[@]}" | grep '^ROW|' >>"$RESULTS"
 echo "== server vs minimal axum and csv floors" >&2
 "$SERVER_BENCH" "${MODE_ARGS[@]}" --server "$SERVER_BIN" --minimal "$MINIMAL_BIN" --wrk "$WRK" |
     grep '^ROW|' >>"$RESULTS"

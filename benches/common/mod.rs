@@ -3,7 +3,18 @@
 
 #![allow(dead_code)]
 
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use marketo_bulk_mock::clock::Timestamp;
+use marketo_bulk_mock::faults::Faults;
+use marketo_bulk_mock::import::Format;
+use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
+use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
+use marketo_bulk_mock::jobs::engine::UNPACED_STEP_ROWS;
+use marketo_bulk_mock::jobs::{ImportKind, ImportWork};
+use marketo_bulk_mock::store::Db;
 
 /// The columns of the generated file; every one is a lead field in `fixtures/lead_fields.json`.
 pub const HEADER: &str = "email,firstName,lastName,company,title,phone,leadScore,city,country";
@@ -104,6 +115,33 @@ pub fn lead_csv(first: u64, max_bytes: usize, max_rows: u64) -> (Vec<u8>, u64) {
         rows += 1;
     }
     (out.into_bytes(), rows)
+}
+
+/// Imports `data` into `db` as a job of `POST /bulk/v1/leads.json?format=csv&lookupField=email`
+/// does, counters and result files included; the number of rows imported.
+pub fn import(data: Bytes, db: &Arc<RwLock<Db>>) -> usize {
+    let params = LeadParams {
+        format: Format::Csv,
+        lookup_field: Some("email".to_owned()),
+        ..LeadParams::default()
+    };
+    let (header, rows) = open_upload(data, params.format).expect("the file has a header");
+    let plan = plan(&db.read().expect("lock").leads, &header, &params).expect("a valid header");
+    let context = ImportContext {
+        db: Arc::clone(db),
+        faults: Arc::new(Faults::default()),
+        kind: ImportKind::Leads,
+    };
+    let mut job = LeadTarget::import(plan, &header, rows, context);
+    let mut imported = 0;
+    loop {
+        // The engine's unpaced steps, as a job with no rate limit takes them.
+        let step = job.step(UNPACED_STEP_ROWS, Timestamp(1_700_000_000_000));
+        imported += step.counters.processed as usize;
+        if step.done {
+            return imported;
+        }
+    }
 }
 
 /// The floor: the bare `csv` crate reading every record of the file, counting them.
