@@ -304,7 +304,7 @@ async fn file(
         let mut response = (StatusCode::NOT_FOUND, "File not found").into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain;charset=UTF-8"),
+            HeaderValue::from_static("text/plain; charset=UTF-8"),
         );
         return response;
     };
@@ -314,8 +314,8 @@ async fn file(
         .and_then(|value| value.to_str().ok());
     let size = file.size();
     let content_type = match job.plan.format {
-        Format::Tsv => "text/tab-separated-values;charset=UTF-8",
-        Format::Csv | Format::Ssv => "text/csv;charset=UTF-8",
+        Format::Tsv => "text/tab-separated-values; charset=UTF-8",
+        Format::Csv | Format::Ssv => "text/csv; charset=UTF-8",
     };
     // The file's bytes are shared, never copied: a slice of them is the body.
     let (status, body, content_range) = match serve(range, size) {

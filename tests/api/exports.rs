@@ -221,7 +221,7 @@ async fn a_lead_export_goes_from_created_to_completed_and_its_file_holds_what_wa
 
     let (status, headers, bytes) = app.download(LEADS, id, None).await;
     assert_eq!(status, 200);
-    assert_eq!(headers["content-type"], "text/csv;charset=UTF-8");
+    assert_eq!(headers["content-type"], "text/csv; charset=UTF-8");
     assert_eq!(headers["accept-ranges"], "bytes");
     assert_eq!(
         String::from_utf8(bytes.clone()).unwrap(),
@@ -294,7 +294,7 @@ async fn a_file_is_a_plain_404_until_completed_and_for_cancelled_and_unknown_job
     ] {
         let (status, headers, body) = app.download(LEADS, job, None).await;
         assert_eq!(status, 404);
-        assert_eq!(headers["content-type"], "text/plain;charset=UTF-8");
+        assert_eq!(headers["content-type"], "text/plain; charset=UTF-8");
         assert_eq!(body, b"File not found");
     }
     let cancelled = app.cancel(LEADS, &id).await;
