@@ -1,5 +1,5 @@
-// The dashboard: polls the control plane and renders jobs, the clock, fault rules and the
-// request journal; drives imports through the emulated API with a Bearer token.
+// The dashboard: polls the control plane and renders import and export jobs, the clock, fault
+// rules and the request journal; drives imports through the emulated API with a Bearer token.
 'use strict';
 
 (() => {
@@ -12,6 +12,22 @@
     leads: 'Leads',
     customObjects: 'Custom object',
     programMembers: 'Program members',
+  };
+  /** Export lanes, and the lane of each export status: Created and Queued wait, Failed and
+   * Cancelled ended without a file. */
+  const EXPORT_LANES = ['Queued', 'Processing', 'Completed', 'Failed'];
+  const EXPORT_LANE_OF = {
+    Created: 'Queued',
+    Queued: 'Queued',
+    Processing: 'Processing',
+    Completed: 'Completed',
+    Failed: 'Failed',
+    Cancelled: 'Failed',
+  };
+  const EXPORT_TYPE_LABELS = {
+    leadsExport: 'Leads',
+    programMembersExport: 'Program members',
+    customObjectsExport: 'Custom object',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -58,6 +74,22 @@
 
   function plural(n, one, many) {
     return `${n} ${n === 1 ? one : many}`;
+  }
+
+  /** A byte count as a person reads it: `90 B`, `12.3 KB`, `4.5 MB` (1 KB = 1024 B). */
+  function byteSize(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+
+  /** An export id as cards and the journal show it: its first eight hex digits. */
+  function shortId(exportId) {
+    return String(exportId).slice(0, 8);
+  }
+
+  function isExport(job) {
+    return typeof job.exportId === 'string';
   }
 
   let noticeTimer = null;
@@ -382,12 +414,30 @@
     return (a, b) => finished(b) - finished(a) || b.job.batchId - a.job.batchId;
   }
 
+  /** Puts each lane's cards in order in its list, and updates its count and empty text. */
+  function placeCards(prefix, lanes, byLane, order) {
+    for (const lane of lanes) {
+      const list = $(`${prefix}lane-${lane}`);
+      const wanted = byLane[lane].sort(order(lane));
+      wanted.forEach((card, index) => {
+        if (list.children[index] !== card.li) list.insertBefore(card.li, list.children[index] || null);
+      });
+      setText($(`${prefix}count-${lane}`), wanted.length);
+      $(`${prefix}empty-${lane}`).hidden = wanted.length > 0;
+    }
+  }
+
   let lastJobsJson = '';
   function renderJobs(data) {
     const json = JSON.stringify(data);
     if (json === lastJobsJson) return;
     lastJobsJson = json;
-    const jobs = (data && data.jobs) || [];
+    const all = (data && data.jobs) || [];
+    renderImports(all.filter((job) => !isExport(job)), data);
+    renderExports(all.filter(isExport), data);
+  }
+
+  function renderImports(jobs, data) {
     const byLane = Object.fromEntries(LANES.map((lane) => [lane, []]));
     const seen = new Set();
     for (const job of jobs) {
@@ -407,15 +457,7 @@
         uploadedRows.delete(id);
       }
     }
-    for (const lane of LANES) {
-      const list = $(`lane-${lane}`);
-      const wanted = byLane[lane].sort(laneOrder(lane));
-      wanted.forEach((card, index) => {
-        if (list.children[index] !== card.li) list.insertBefore(card.li, list.children[index] || null);
-      });
-      setText($(`count-${lane}`), wanted.length);
-      $(`empty-${lane}`).hidden = wanted.length > 0;
-    }
+    placeCards('', LANES, byLane, laneOrder);
     const counts = LANES.map((lane) => byLane[lane].length);
     const summary = jobs.length === 0
       ? 'No jobs yet'
@@ -425,21 +467,257 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // Export jobs
+
+  const exportCards = new Map();
+
+  /** What an export reads: the object, the format, the fields and the filter. */
+  function exportTargetText(job) {
+    const p = job.params || {};
+    const parts = [];
+    if (job.apiName) parts.push(job.apiName);
+    if (job.format) parts.push(job.format);
+    if (Array.isArray(p.fields)) parts.push(plural(p.fields.length, 'field', 'fields'));
+    for (const [name, value] of Object.entries(p.filter || {})) {
+      const scalar = value === null || typeof value !== 'object';
+      parts.push(scalar ? `${name} ${value}` : name);
+    }
+    return parts.join(' · ');
+  }
+
+  /** Why a card has no file, or what it waits for; empty when there is nothing to say. */
+  function exportMessage(job) {
+    switch (job.status) {
+      case 'Created':
+        return 'Created, not enqueued yet';
+      case 'Failed':
+        return job.errorMsg || 'Failed';
+      case 'Cancelled':
+        if (job.startedAt) return 'Cancelled while processing';
+        return job.queuedAt ? 'Cancelled in the queue' : 'Cancelled before it was enqueued';
+      case 'Completed':
+        return job.fileUrl ? '' : 'Its file is no longer available';
+      default:
+        return '';
+    }
+  }
+
+  function createExportCard(exportId) {
+    const short = shortId(exportId);
+    const li = el('li', 'card');
+    li.dataset.exportId = exportId;
+    const titleId = `export-${exportId}-title`;
+    li.setAttribute('aria-labelledby', titleId);
+
+    const head = el('div', 'card-head');
+    const title = el('h4', 'card-title', `Export ${short}`);
+    title.id = titleId;
+    title.title = exportId;
+    const type = el('span', 'type-badge');
+    head.append(title, type);
+
+    const target = el('p', 'card-target');
+
+    // Nothing counts rows while a file is written: the bar only says that it is.
+    const progress = el('div', 'progress is-indeterminate');
+    progress.setAttribute('role', 'progressbar');
+    progress.setAttribute('aria-label', `Export ${short} progress`);
+    progress.setAttribute('aria-valuetext', 'Writing the file');
+    progress.append(el('div', 'progress-bar'));
+
+    const counters = el('dl', 'counters counters-two');
+    const records = counter('Records', 'counter-records');
+    const size = counter('File size', 'counter-size');
+    counters.append(records.wrap, size.wrap);
+
+    const message = el('p', 'card-message');
+
+    const times = el('dl', 'times');
+    const created = timeItem('Created');
+    const queued = timeItem('Queued');
+    const started = timeItem('Started');
+    const finished = timeItem('Finished');
+    times.append(created.wrap, queued.wrap, started.wrap, finished.wrap);
+
+    const actions = el('div', 'card-actions');
+    const fileLink = el('a', 'btn btn-small btn-link', 'Open file');
+    fileLink.dataset.file = 'export';
+    fileLink.target = '_blank';
+    fileLink.rel = 'noopener';
+    const showButton = el('button', 'btn btn-small btn-link', 'Show in page');
+    showButton.type = 'button';
+    showButton.dataset.file = 'export-show';
+    actions.append(fileLink, showButton);
+
+    li.append(head, target, progress, counters, message, times, actions);
+    const card = {
+      li,
+      job: null,
+      refs: {
+        type, target, progress, counters, message, actions, fileLink, showButton,
+        records: records.value, size: size.value, recordsWrap: records.wrap, sizeWrap: size.wrap,
+        created: created.time, queued: queued.time, started: started.time, finished: finished.time,
+        queuedWrap: queued.wrap, startedWrap: started.wrap, finishedWrap: finished.wrap,
+      },
+    };
+    // A link cannot send the admin token: with one set, the file opens in the page instead.
+    fileLink.addEventListener('click', (event) => {
+      if ($('admin-token').value.trim()) {
+        event.preventDefault();
+        showExportFile(card.job);
+      }
+    });
+    showButton.addEventListener('click', () => showExportFile(card.job));
+    return card;
+  }
+
+  function setTimeItem(time, iso, text) {
+    time.dateTime = iso || '';
+    time.title = iso || '';
+    setText(time, iso ? text : '');
+  }
+
+  function updateExportCard(card, job) {
+    const { refs } = card;
+    const previous = card.job;
+    card.job = job;
+    if (previous && JSON.stringify(previous) === JSON.stringify(job)) return;
+
+    const status = job.status;
+    const short = shortId(job.exportId);
+    card.li.className = `card card-${status.toLowerCase()}`;
+    card.li.dataset.status = status;
+    card.li.dataset.type = job.type;
+    setText(refs.type, EXPORT_TYPE_LABELS[job.type] || job.type);
+    refs.type.className = `type-badge type-${String(job.type).replace(/Export$/, '')}`;
+    setText(refs.target, exportTargetText(job));
+
+    refs.progress.hidden = status !== 'Processing';
+
+    const hasRecords = job.numberOfRecords !== null && job.numberOfRecords !== undefined;
+    const hasSize = job.fileSize !== null && job.fileSize !== undefined;
+    refs.counters.hidden = !hasRecords && !hasSize;
+    refs.recordsWrap.hidden = !hasRecords;
+    refs.sizeWrap.hidden = !hasSize;
+    setText(refs.records, hasRecords ? job.numberOfRecords : '');
+    setText(refs.size, hasSize ? byteSize(job.fileSize) : '');
+    refs.sizeWrap.title = hasSize
+      ? `${plural(job.fileSize, 'byte', 'bytes')}${job.fileChecksum ? `, ${job.fileChecksum}` : ''}`
+      : '';
+
+    const message = exportMessage(job);
+    setText(refs.message, message);
+    refs.message.hidden = !message;
+
+    setTimeItem(refs.created, job.createdAt, clockTime(job.createdAt));
+    refs.queuedWrap.hidden = !job.queuedAt;
+    setTimeItem(refs.queued, job.queuedAt, clockTime(job.queuedAt));
+    refs.startedWrap.hidden = !job.startedAt;
+    setTimeItem(refs.started, job.startedAt,
+      `${clockTime(job.startedAt)} · waited ${duration(job.queuedAt, job.startedAt)}`);
+    refs.finishedWrap.hidden = !job.finishedAt;
+    setTimeItem(refs.finished, job.finishedAt,
+      `${clockTime(job.finishedAt)} · took ${duration(job.startedAt || job.queuedAt, job.finishedAt)}`);
+
+    refs.actions.hidden = !job.fileUrl;
+    if (job.fileUrl) {
+      refs.fileLink.href = job.fileUrl;
+      refs.fileLink.setAttribute('aria-label', `Open the file of export ${short} in a new tab`);
+      refs.showButton.setAttribute('aria-label', `Show the file of export ${short} in the page`);
+    } else {
+      refs.fileLink.removeAttribute('href');
+    }
+  }
+
+  /** The latest time an export reached: finished, else started, queued, created. */
+  function exportReached(job) {
+    return Date.parse(job.finishedAt || job.startedAt || job.queuedAt || job.createdAt || '') || 0;
+  }
+
+  function exportLaneOrder(lane) {
+    const created = (card) => Date.parse(card.job.createdAt || '') || 0;
+    // Waiting and running: the oldest first, as the queue takes them.
+    if (lane === 'Queued' || lane === 'Processing') return (a, b) => created(a) - created(b);
+    // Finished lanes: the newest first.
+    return (a, b) => exportReached(b.job) - exportReached(a.job) || created(b) - created(a);
+  }
+
+  function renderExports(jobs, data) {
+    const byLane = Object.fromEntries(EXPORT_LANES.map((lane) => [lane, []]));
+    const seen = new Set();
+    const statuses = {};
+    for (const job of jobs) {
+      seen.add(job.exportId);
+      statuses[job.status] = (statuses[job.status] || 0) + 1;
+      let card = exportCards.get(job.exportId);
+      if (!card) {
+        card = createExportCard(job.exportId);
+        exportCards.set(job.exportId, card);
+      }
+      updateExportCard(card, job);
+      byLane[EXPORT_LANE_OF[job.status] || 'Failed'].push(card);
+    }
+    for (const [id, card] of exportCards) {
+      if (!seen.has(id)) {
+        card.li.remove();
+        exportCards.delete(id);
+      }
+    }
+    placeCards('export-', EXPORT_LANES, byLane, exportLaneOrder);
+    let summary = 'No exports yet';
+    if (jobs.length > 0) {
+      summary = `${plural(jobs.length, 'export', 'exports')} · ${statuses.Processing || 0} processing` +
+        ` · ${statuses.Queued || 0} queued`;
+      if (statuses.Created) summary += ` · ${statuses.Created} not enqueued`;
+      summary += ` · at most ${data.mostProcessingExportsAtOnce || 0} processing at once so far`;
+    }
+    setText($('exports-summary'), summary);
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Result files
 
   let fileUrl = null;
+  /** The lanes heading that takes the focus back when the file panel closes. */
+  let fileReturnHeading = 'lanes-heading';
+
+  /** Opens the file panel, empty, under a heading. */
+  function openFilePanel(heading, returnHeading) {
+    const content = $('file-content');
+    setText($('file-heading'), heading);
+    setText($('file-meta'), 'Loading…');
+    content.textContent = '';
+    delete content.dataset.batchId;
+    delete content.dataset.exportId;
+    delete content.dataset.file;
+    $('file-download').hidden = true;
+    $('file-panel').hidden = false;
+    fileReturnHeading = returnHeading;
+  }
+
+  /** Shows a file's text in the panel, with a download link to a copy of it. */
+  function fillFilePanel(meta, text, name, mime) {
+    const download = $('file-download');
+    setText($('file-meta'), meta);
+    $('file-content').textContent = text;
+    if (fileUrl) URL.revokeObjectURL(fileUrl);
+    fileUrl = URL.createObjectURL(new Blob([text], { type: mime }));
+    download.href = fileUrl;
+    download.download = name;
+    setText(download, `Download ${name.split('.').pop().toUpperCase()}`);
+    download.hidden = false;
+  }
+
+  function focusFilePanel() {
+    $('file-heading').focus();
+    $('file-panel').scrollIntoView({ block: 'nearest' });
+  }
 
   async function showResultFile(job, kind) {
     if (!job) return;
-    const panel = $('file-panel');
     const content = $('file-content');
-    const download = $('file-download');
     const label = kind === 'failures' ? 'Failures' : 'Warnings';
-    setText($('file-heading'), `${label} file of batch ${job.batchId}`);
-    setText($('file-meta'), 'Loading…');
-    content.textContent = '';
-    download.hidden = true;
-    panel.hidden = false;
+    openFilePanel(`${label} file of batch ${job.batchId}`, 'lanes-heading');
     try {
       const path = resultFilePath(job, kind);
       const response = await marketo(path);
@@ -458,29 +736,56 @@
         content.textContent = text;
       } else {
         const lines = text.split('\n').filter((line) => line.length > 0).length;
-        setText($('file-meta'),
-          `GET ${path} · ${type} · ${plural(Math.max(0, lines - 1), 'row', 'rows')}`);
-        content.textContent = text;
-        if (fileUrl) URL.revokeObjectURL(fileUrl);
-        fileUrl = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-        download.href = fileUrl;
-        download.download = `batch-${job.batchId}-${kind}.csv`;
-        download.hidden = false;
+        fillFilePanel(`GET ${path} · ${type} · ${plural(Math.max(0, lines - 1), 'row', 'rows')}`,
+          text, `batch-${job.batchId}-${kind}.csv`, 'text/csv');
       }
       content.dataset.batchId = String(job.batchId);
       content.dataset.file = kind;
     } catch (error) {
       setText($('file-meta'), `Could not load the file: ${error.message}`);
     }
-    $('file-heading').focus();
-    panel.scrollIntoView({ block: 'nearest' });
+    focusFilePanel();
+  }
+
+  /** A completed export's file, from the control plane's route (no access token needed). */
+  async function showExportFile(job) {
+    if (!job || !job.fileUrl) return;
+    const content = $('file-content');
+    openFilePanel(`File of export ${shortId(job.exportId)}`, 'export-lanes-heading');
+    try {
+      const headers = {};
+      const adminToken = $('admin-token').value.trim();
+      if (adminToken) headers['X-Admin-Token'] = adminToken;
+      const response = await fetch(job.fileUrl, { headers });
+      const type = response.headers.get('content-type') || '';
+      const text = await response.text();
+      if (!response.ok) {
+        let reason = `HTTP ${response.status}`;
+        try {
+          reason = JSON.parse(text).error || reason;
+        } catch {
+          // Not JSON: the status says enough.
+        }
+        setText($('file-meta'), `No file: ${reason}`);
+      } else {
+        const format = String(job.format || 'csv').toLowerCase();
+        const records = plural(job.numberOfRecords || 0, 'record', 'records');
+        fillFilePanel(`GET ${job.fileUrl} · ${type} · ${records} · ${byteSize(new Blob([text]).size)}`,
+          text, `export-${job.exportId}.${format}`, format === 'csv' ? 'text/csv' : 'text/plain');
+      }
+      content.dataset.exportId = job.exportId;
+      content.dataset.file = 'export';
+    } catch (error) {
+      setText($('file-meta'), `Could not load the file: ${error.message}`);
+    }
+    focusFilePanel();
   }
 
   function closeResultFile() {
     $('file-panel').hidden = true;
     if (fileUrl) URL.revokeObjectURL(fileUrl);
     fileUrl = null;
-    $('lanes-heading').focus();
+    $(fileReturnHeading).focus();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -560,7 +865,11 @@
 
   function faultDescription(rule) {
     if (rule.job) {
-      const type = rule.job.type && rule.job.type !== 'any' ? TYPE_LABELS[rule.job.type] || rule.job.type : 'Any';
+      const kind = rule.job.type;
+      let type = 'Any';
+      if (kind && kind !== 'any') {
+        type = TYPE_LABELS[kind] || (EXPORT_TYPE_LABELS[kind] ? `${EXPORT_TYPE_LABELS[kind]} export` : kind);
+      }
       return { target: `${type} jobs`, effect: `fail with “${rule.job.failWith}”` };
     }
     if (rule.row) {
@@ -683,6 +992,19 @@
   // ---------------------------------------------------------------------------------------
   // Request journal
 
+  /** The job a call named: its batch id, or its export's short id (the whole one on hover). */
+  function jobCell(entry) {
+    const cell = el('td', 'col-job');
+    if (entry.batchId !== undefined) {
+      cell.textContent = String(entry.batchId);
+    } else if (entry.exportId !== undefined) {
+      const code = el('code', null, shortId(entry.exportId));
+      code.title = `Export ${entry.exportId}`;
+      cell.append(code);
+    }
+    return cell;
+  }
+
   let lastJournalJson = '';
   function renderJournal(data) {
     // `/` only redirects a browser here: it is not an emulated call.
@@ -716,7 +1038,7 @@
         pathCell,
         status,
         code,
-        el('td', 'col-batch', entry.batchId !== undefined ? entry.batchId : ''),
+        jobCell(entry),
       );
       return tr;
     }));

@@ -3,9 +3,11 @@
 //   MOCK_BASE_URL=http://127.0.0.1:8080 node tests/browser/dashboard.test.mjs
 //
 // It drives the page as a person would: imports through the upload form, watches the job
-// cards move between lanes, opens a failures file, adds and removes a fault rule. It saves a
-// screenshot taken while a lead import is running and prints `1 passed, 0 failed` (or
-// `0 passed, 1 failed`, with a non-zero exit status) as its last line.
+// cards move between lanes, opens a failures file, adds and removes a fault rule. Exports are
+// created through the Bulk Extract API, as a client would, and their cards followed to their
+// lanes and files. It saves a screenshot taken while a lead import is running (with exports on
+// the page) and prints `1 passed, 0 failed` (or `0 passed, 1 failed`, with a non-zero exit
+// status) as its last line.
 //
 // Environment: MOCK_BASE_URL (or the first argument), CHROMIUM_PATH (/usr/bin/chromium),
 // SCREENSHOT_PATH (docs/dashboard.png), TEST_TIMEOUT_MS (120000).
@@ -72,6 +74,59 @@ function card(lane, batchId) {
   return `#lane-${lane} li[data-batch-id="${batchId}"]`;
 }
 
+function exportCard(lane, exportId) {
+  return `#export-lane-${lane} li[data-export-id="${exportId}"]`;
+}
+
+/** A call to the mock from the test itself, as a Marketo client makes it: JSON back. */
+async function api(pathname, { method = 'GET', token, json, form } = {}) {
+  const headers = {};
+  let body;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form);
+  }
+  const response = await fetch(`${BASE_URL}${pathname}`, { method, headers, body });
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${method} ${pathname}: HTTP ${response.status}, not JSON: ${text}`);
+  }
+}
+
+/** An access token for the emulated API (a form POST keeps the secret out of the journal). */
+async function accessToken() {
+  const data = await api('/identity/oauth/token', {
+    method: 'POST',
+    form: {
+      grant_type: 'client_credentials',
+      client_id: 'mock-client-id',
+      client_secret: 'mock-client-secret',
+    },
+  });
+  check(data.access_token, `no access token: ${JSON.stringify(data)}`);
+  return data.access_token;
+}
+
+/** Creates an export at a Bulk Extract base path (`/bulk/v1/leads/export`...), enqueues it
+ * when asked, and returns its id. */
+async function createExport(token, base, spec, { enqueue }) {
+  const created = await api(`${base}/create.json`, { method: 'POST', token, json: spec });
+  const exportId = created.success && created.result && created.result[0]
+    ? created.result[0].exportId : null;
+  check(exportId, `POST ${base}/create.json: ${JSON.stringify(created)}`);
+  if (enqueue) {
+    const queued = await api(`${base}/${exportId}/enqueue.json`, { method: 'POST', token });
+    check(queued.success, `POST ${base}/${exportId}/enqueue.json: ${JSON.stringify(queued)}`);
+  }
+  log(`${base}: export ${exportId}${enqueue ? ', enqueued' : ''}`);
+  return exportId;
+}
+
 async function counters(page, lane, batchId) {
   return page.$eval(card(lane, batchId), (node) => ({
     processed: Number(node.querySelector('.counter-processed dd').textContent),
@@ -128,6 +183,100 @@ async function dashboardTest(page) {
     fields: { '#upload-api-name': 'car_c' },
   });
   await page.waitForSelector(card('Complete', cars), { timeout: STEP_TIMEOUT_MS });
+
+  log('leads-good.csv is imported into static list 2001, for an export to read');
+  const listed = await importThroughForm(page, {
+    type: 'leads',
+    file: 'leads-good.csv',
+    fields: { '#upload-lookup': 'email', '#upload-list': '2001' },
+  });
+  await page.waitForSelector(card('Complete', listed), { timeout: STEP_TIMEOUT_MS });
+  // The later lead imports go to no list.
+  await page.fill('#upload-list', '');
+
+  log('a lead export created and enqueued through the API reaches the Completed lane');
+  const token = await accessToken();
+  const leadExport = await createExport(token, '/bulk/v1/leads/export', {
+    fields: ['id', 'email'],
+    filter: { staticListId: 2001 },
+  }, { enqueue: true });
+  const done = exportCard('Completed', leadExport);
+  await page.waitForSelector(done, { timeout: STEP_TIMEOUT_MS });
+  const exported = await api(`/_mock/jobs/${leadExport}`);
+  check(exported.status === 'Completed' && exported.fileUrl, `export: ${JSON.stringify(exported)}`);
+  // The card shows what the control plane says once the page has polled it.
+  await page.waitForSelector(`${done} a[data-file="export"][href]`, { timeout: STEP_TIMEOUT_MS });
+  const shown = await page.$eval(done, (node) => ({
+    status: node.dataset.status,
+    title: node.querySelector('.card-title').textContent,
+    type: node.querySelector('.type-badge').textContent,
+    target: node.querySelector('.card-target').textContent,
+    records: node.querySelector('.counter-records dd').textContent,
+    size: node.querySelector('.counter-size dd').textContent,
+    href: node.querySelector('a[data-file="export"]').getAttribute('href'),
+  }));
+  check(
+    shown.status === 'Completed' && shown.title === `Export ${leadExport.slice(0, 8)}` &&
+      shown.type === 'Leads' && shown.target.includes('CSV') &&
+      shown.target.includes('staticListId 2001') &&
+      shown.records === String(exported.numberOfRecords) && shown.size === `${exported.fileSize} B`,
+    `card of export ${leadExport}: ${JSON.stringify(shown)}, job: ${JSON.stringify(exported)}`,
+  );
+  check(shown.href === exported.fileUrl, `file link ${shown.href}, fileUrl ${exported.fileUrl}`);
+
+  log('its file link opens the file in a new tab');
+  const [tab] = await Promise.all([
+    page.waitForEvent('popup', { timeout: STEP_TIMEOUT_MS }),
+    page.click(`${done} a[data-file="export"]`),
+  ]);
+  await tab.waitForLoadState();
+  check(new URL(tab.url()).pathname === exported.fileUrl, `the link opened ${tab.url()}`);
+  const opened = (await tab.evaluate(() => document.body.innerText)).trim().split('\n');
+  await tab.close();
+  check(opened[0] === 'id,email', `export file header: ${opened[0]}`);
+  check(
+    opened.length - 1 === exported.numberOfRecords && exported.numberOfRecords >= 3,
+    `export file of ${exported.numberOfRecords} records:\n${opened.join('\n')}`,
+  );
+  for (const email of ['alice.nguyen@example.com', 'bruno.schmidt@example.com', 'carla.rossi@example.com']) {
+    check(opened.some((line) => line.endsWith(`,${email}`)), `export file lacks ${email}:\n${opened.join('\n')}`);
+  }
+
+  log('the same file shows in the page');
+  await page.click(`${done} button[data-file="export-show"]`);
+  await page.waitForSelector(`#file-content[data-export-id="${leadExport}"][data-file="export"]`, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const inPage = (await page.textContent('#file-content')).trim().split('\n');
+  check(inPage.join('\n') === opened.join('\n'), `file in the page:\n${inPage.join('\n')}`);
+  await page.click('#file-close');
+  await page.waitForSelector('#file-panel', { state: 'hidden', timeout: STEP_TIMEOUT_MS });
+
+  log('a custom object export created but not enqueued waits in the Created or queued lane');
+  const clock = await api('/_mock/clock');
+  const now = Date.parse(clock.now);
+  const carExport = await createExport(token, '/bulk/v1/customobjects/car_c/export', {
+    fields: ['vin', 'model'],
+    format: 'TSV',
+    filter: {
+      updatedAt: {
+        startAt: new Date(now - 86400000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        endAt: new Date(now + 86400000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    },
+  }, { enqueue: false });
+  await page.waitForSelector(`${exportCard('Queued', carExport)}[data-status="Created"]`, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const waiting = await page.$eval(exportCard('Queued', carExport), (node) => ({
+    type: node.querySelector('.type-badge').textContent,
+    target: node.querySelector('.card-target').textContent,
+    linked: !node.querySelector('.card-actions').hidden,
+  }));
+  check(
+    waiting.type === 'Custom object' && waiting.target.startsWith('car_c · TSV') && !waiting.linked,
+    `card of export ${carExport}: ${JSON.stringify(waiting)}`,
+  );
 
   log('a job fault fails the next custom object import');
   const fault = await page.evaluate(() => fetch('/_mock/faults', {
@@ -187,13 +336,21 @@ async function dashboardTest(page) {
     card('Importing', leads),
     { timeout: STEP_TIMEOUT_MS },
   );
-  // The page as it first appears: top of the page, no focus ring from the last click.
-  await page.evaluate(() => {
+  // The page as it first appears: top of the page, no focus ring from the last click; taller
+  // than the window when the export lanes end below it, so that both sets of lanes show.
+  const lanesBottom = await page.evaluate(() => {
     document.activeElement.blur();
     window.scrollTo(0, 0);
+    const panel = document.querySelector('#export-lanes-heading').closest('section');
+    return Math.ceil(panel.getBoundingClientRect().bottom + 20);
   });
+  const viewport = page.viewportSize();
   fs.mkdirSync(path.dirname(SCREENSHOT_PATH), { recursive: true });
-  await page.screenshot({ path: SCREENSHOT_PATH });
+  await page.screenshot({
+    path: SCREENSHOT_PATH,
+    fullPage: true,
+    clip: { x: 0, y: 0, width: viewport.width, height: Math.max(viewport.height, lanesBottom) },
+  });
   log(`screenshot saved to ${path.relative(process.cwd(), SCREENSHOT_PATH) || SCREENSHOT_PATH}`);
 
   log('the lead job reaches the Complete lane');
@@ -225,6 +382,25 @@ async function dashboardTest(page) {
   await page.waitForSelector('#journal-rows tr:has-text("/bulk/v1/leads.json")', {
     timeout: STEP_TIMEOUT_MS,
   });
+
+  log('the journal shows the export calls with their export');
+  await page.waitForSelector(
+    `#journal-rows tr:has-text("/bulk/v1/leads/export/${leadExport}/enqueue.json")` +
+      ` td.col-job:has-text("${leadExport.slice(0, 8)}")`,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+
+  log('the export cancelled through the API moves to the Failed or cancelled lane');
+  const cancelled = await api(`/bulk/v1/customobjects/car_c/export/${carExport}/cancel.json`, {
+    method: 'POST',
+    token,
+  });
+  check(cancelled.success, `cancelling export ${carExport}: ${JSON.stringify(cancelled)}`);
+  await page.waitForSelector(`${exportCard('Failed', carExport)}[data-status="Cancelled"]`, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const why = await page.textContent(`${exportCard('Failed', carExport)} .card-message`);
+  check(why === 'Cancelled before it was enqueued', `cancelled card says: ${why}`);
 
   log('the fault rule is removed with its button');
   await page.click('#fault-list button[data-fault-id]');
@@ -289,7 +465,8 @@ async function main() {
   }
 }
 
-const name = 'the dashboard imports a file, follows the job to Complete and shows its failures';
+const name = 'the dashboard imports a file, follows the job to Complete and shows its failures,' +
+  ' and links to a completed export\'s file';
 try {
   await main();
   console.log(`ok - ${name}`);
