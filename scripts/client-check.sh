@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Points a popular real Marketo client, the PyPI package marketorestpython (pinned), at a
-# freshly started mock and runs tests/clients/marketorestpython_check.py through it.
+# freshly started mock and runs tests/clients/marketorestpython_check.py through it (imports,
+# then Bulk Extract from tests/clients/marketorestpython_exports.py). Set MOCK_BINARY to run an
+# already built server instead of `cargo build --release`.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,9 +16,19 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "marketorestpython==0.5.25"
 
-cargo build --release --quiet
+# MOCK_BINARY names an already built server (e.g. target/debug/marketo-bulk-mock) and skips the build.
+if [[ -n "${MOCK_BINARY:-}" ]]; then
+    BINARY="$MOCK_BINARY"
+else
+    cargo build --release --quiet
+    BINARY="$TARGET_DIR/release/marketo-bulk-mock"
+fi
+if [[ ! -x "$BINARY" ]]; then
+    echo "no executable server at $BINARY" >&2
+    exit 1
+fi
 LOG="$(mktemp)"
-"$TARGET_DIR/release/marketo-bulk-mock" --port 0 >"$LOG" 2>&1 &
+"$BINARY" --port 0 >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
 for _ in $(seq 1 100); do
@@ -25,4 +37,4 @@ for _ in $(seq 1 100); do
 done
 BASE="$(grep -o 'http://[0-9.:]*' "$LOG" | head -n 1)"
 echo "   mock at $BASE"
-"$VENV/bin/python" tests/clients/marketorestpython_check.py "$BASE" "$ROOT/fixtures/samples"
+PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" tests/clients/marketorestpython_check.py "$BASE" "$ROOT/fixtures/samples"

@@ -1,12 +1,14 @@
 """A real Marketo client, the PyPI package marketorestpython, pointed at the mock.
 
 It must not be able to tell the mock from Marketo: token, lead import, status polling,
-failure and warning files, and read-back all go through the library's own calls.
+failure and warning files, and read-back all go through the library's own calls. Then
+marketorestpython_exports.py drives Bulk Extract (leads, program members, custom objects).
 Prints `N passed, M failed` and exits non-zero on any failure.
 """
 
 import sys
 import time
+import traceback
 
 from marketorestpython.client import MarketoClient
 
@@ -68,6 +70,14 @@ check("partitions list Default", any(p["name"] == "Default" for p in partitions)
 
 members = client.get_multiple_leads_by_list_id(2001, fields=["email"])
 check("the static list holds the imported leads", len(members) == 4, members)
+
+# Bulk Extract of leads, program members and custom objects: tests/clients/marketorestpython_exports.py
+try:
+    from marketorestpython_exports import run_export_checks
+
+    run_export_checks(client, check, BASE, SAMPLES)
+except Exception:  # a crash counts as one failure; the tally below still prints
+    check("the export checks run to the end", False, traceback.format_exc())
 
 passed = sum(results)
 print(f"{passed} passed, {len(results) - passed} failed")
