@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers with cargo-fuzz (libFuzzer): the delimited-file reader
-# and lead import, multipart upload extraction, query/form parameters, and read-back filters.
+# and lead import, multipart upload extraction, query/form parameters, read-back filters, and
+# export create bodies with Range headers.
 # Seeds come from fixtures/samples. Prints one summary line per target; fails on a crash.
 # cargo-fuzz needs nightly compiler flags: a nightly toolchain is used when rustup has one,
 # otherwise the installed toolchain with RUSTC_BOOTSTRAP=1 (a new machine may have only one
@@ -15,7 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
 TARGETS=("$@")
 if ((${#TARGETS[@]} == 0)); then
-    TARGETS=(rows multipart params filters)
+    TARGETS=(rows multipart params filters exports)
 fi
 
 if ! cargo fuzz --help >/dev/null 2>&1; then
