@@ -374,9 +374,9 @@ impl Values {
         self.fields().map(|(field, _)| field)
     }
 
-    /// Overlays `updates` on this record, field by field, without decoding either. Returns
-    /// whether any value changed.
-    pub fn merge_record(&mut self, updates: &Values) -> bool {
+    /// This record with `updates` overlaid, field by field, without decoding either; `None`
+    /// when that changes no value.
+    pub fn merged(&self, updates: &Values) -> Option<Values> {
         let (mut mine, mut theirs) = (self.spans().peekable(), updates.spans().peekable());
         let mut out = Vec::with_capacity(self.0.len() + updates.0.len());
         loop {
@@ -400,11 +400,7 @@ impl Values {
             out.extend_from_slice(next.map_or(&[][..], |(_, bytes)| bytes));
         }
         drop((mine, theirs));
-        let changed = out[..] != self.0[..];
-        if changed {
-            *self = Values(out.into_boxed_slice());
-        }
-        changed
+        (out[..] != self.0[..]).then(|| Values(out.into_boxed_slice()))
     }
 
     /// Each field's id and its whole encoded bytes.
@@ -528,7 +524,7 @@ mod tests {
 
     #[test]
     fn merging_records_overlays_updates_field_by_field() {
-        let mut record = Values::from_vec(vec![
+        let record = Values::from_vec(vec![
             (1, Value::Text("a".into())),
             (3, Value::Integer(3)),
             (5, Value::Boolean(true)),
@@ -538,9 +534,10 @@ mod tests {
             (3, Value::Text("three".into())),
             (9, Value::Float(9.5)),
         ]);
-        assert!(record.merge_record(&updates));
-        assert!(
-            !record.merge_record(&updates),
+        let record = record.merged(&updates).unwrap();
+        assert_eq!(
+            record.merged(&updates),
+            None,
             "the same values again change nothing"
         );
         assert_eq!(

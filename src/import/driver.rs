@@ -17,6 +17,7 @@ use crate::faults::Faults;
 use crate::jobs::{Counters, ImportKind, ImportWork, ResultFiles, Step};
 use crate::schema::FieldDef;
 use crate::store::Db;
+use crate::store::activities::Source;
 
 /// Opens an upload and reads its header, mapping an empty file to Marketo's 1003.
 pub fn open_upload(data: Bytes, format: Format) -> Result<(Header, RowReader), ApiError> {
@@ -78,6 +79,20 @@ pub struct ImportContext {
     pub db: Arc<RwLock<Db>>,
     pub faults: Arc<Faults>,
     pub kind: ImportKind,
+}
+
+/// What the activities an import writes name as their source: Marketo records a bulk import
+/// as a list import.
+pub fn import_source(kind: ImportKind) -> Source {
+    Source {
+        kind: "List import",
+        name: match kind {
+            ImportKind::Leads => "Bulk lead import",
+            ImportKind::CustomObjects => "Bulk custom object import",
+            ImportKind::ProgramMembers => "Bulk program member import",
+        }
+        .to_owned(),
+    }
 }
 
 /// Rows checked together and then written under one lock. A step of more rows than this

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowTarget, WriteNotes, resolve_header};
+use super::driver::{
+    ImportContext, RowImport, RowTarget, WriteNotes, import_source, resolve_header,
+};
 use super::rows::{Header, RowReader};
 use super::validate::{CellRef, Checked};
 use crate::clock::Timestamp;
@@ -13,6 +15,7 @@ use crate::schema::{
     DataType, FieldDef, FieldId, Value, Values, encode, encode_text, text_size, value_size,
 };
 use crate::store::Db;
+use crate::store::activities::Source;
 use crate::store::leads::{LeadDb, LookupKey, key_hash, virtual_fields};
 
 /// Fields Marketo names as lookup fields besides custom string, email and integer fields.
@@ -126,6 +129,8 @@ pub struct LeadTarget {
     encode_order: Vec<usize>,
     /// Whether the lookup is by `id`, which names a lead rather than being written.
     by_id: bool,
+    /// What the activities it writes name as their source.
+    source: Source,
 }
 
 impl LeadTarget {
@@ -143,11 +148,13 @@ impl LeadTarget {
         encode_order.sort_by_key(|at| plan.columns[*at]);
         let by_id = !plan.lookup_column.is_some_and(|at| columns[at].writable());
         let format = plan.format;
+        let source = import_source(context.kind);
         RowImport::new(
             LeadTarget {
                 plan,
                 encode_order,
                 by_id,
+                source,
             },
             columns,
             format,
@@ -222,6 +229,8 @@ impl RowTarget for LeadTarget {
     fn write(&self, db: &mut Db, rows: Vec<LeadRow>, now: Timestamp) -> WriteNotes {
         let mut notes = Vec::new();
         let mut imported = Vec::new();
+        let schema = db.leads.schema().clone();
+        let source = db.activities.source(self.source.clone());
         for (at, row) in rows.into_iter().enumerate() {
             let key = match &row.key {
                 RowKey::Id(id) => LookupKey::Value(id),
@@ -232,18 +241,25 @@ impl RowTarget for LeadTarget {
                 .leads
                 .upsert_record(partition, self.plan.lookup, key, row.record, now)
             {
-                Ok(id) if self.plan.list.is_some() => imported.push(id),
-                Ok(_) => {}
+                Ok(upserted) => {
+                    db.activities.lead_upserted(&schema, &upserted, now, source);
+                    if self.plan.list.is_some() {
+                        imported.push(upserted.id);
+                    }
+                }
                 Err(error) => notes.push((at, Err(error.to_string()))),
             }
         }
         if let Some(list) = self.plan.list {
-            db.leads.add_to_list(list, imported);
+            for lead in db.leads.add_to_list(list, imported) {
+                db.activities.added_to_list(lead, now, source, list);
+            }
         }
         notes
     }
 
     fn reserve(&self, db: &mut Db, rows: usize) {
         db.leads.reserve(self.plan.lookup, rows);
+        db.activities.reserve(rows);
     }
 }

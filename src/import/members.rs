@@ -2,13 +2,17 @@
 //! program with the given status. Rows may mix lead fields and program member custom fields.
 
 use super::Format;
-use super::driver::{ImportContext, RowImport, RowTarget, WriteNotes, notes, resolve_header};
+use super::driver::{
+    ImportContext, RowImport, RowTarget, WriteNotes, import_source, notes, resolve_header,
+};
 use super::rows::{Header, RowReader};
 use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
 use crate::store::Db;
+use crate::store::activities::{Payload, Source};
+use crate::store::leads::Outcome;
 use crate::store::programs::ProgressionStatus;
 
 /// Where a column's value goes.
@@ -24,6 +28,8 @@ pub struct MemberTarget {
     status: ProgressionStatus,
     columns: Vec<Column>,
     email: Option<(usize, FieldId)>,
+    /// What the activities it writes name as their source.
+    source: Source,
 }
 
 /// Resolves the program, its status and the header, and builds the import job.
@@ -75,6 +81,7 @@ pub fn plan(
             status,
             columns,
             email,
+            source: import_source(context.kind),
         },
         defs,
         format,
@@ -126,22 +133,35 @@ impl RowTarget for MemberTarget {
             );
         };
         let partition = db.leads.default_partition();
+        let schema = db.leads.schema().clone();
+        let source = db.activities.source(self.source.clone());
         notes(rows.into_iter().map(|row| {
-            let before = db.leads.len();
-            let lead = db
+            let upserted = db
                 .leads
                 .upsert(partition, email_field, &row.email, row.lead_values, now)
                 .map_err(|error| error.to_string())?;
-            let created = db.leads.len() > before;
+            db.activities.lead_upserted(&schema, &upserted, now, source);
+            let created = upserted.outcome == Outcome::Created;
             match db.programs.set_status(
                 self.program,
-                lead,
+                upserted.id,
                 &self.status,
                 row.member_values,
                 created,
                 now,
             ) {
-                Ok(()) => Ok(Vec::new()),
+                Ok(Some(old)) => {
+                    let change = Payload::Status {
+                        old,
+                        new: self.status.name.clone(),
+                        success: self.status.success,
+                        acquired: created,
+                    };
+                    db.activities
+                        .status_changed(upserted.id, now, source, self.program, change);
+                    Ok(Vec::new())
+                }
+                Ok(None) => Ok(Vec::new()),
                 Err(skipped) => Ok(vec![skipped.to_string()]),
             }
         }))

@@ -94,6 +94,30 @@ impl Lead {
     }
 }
 
+/// A field an update changed: its value before (if any) and after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    pub field: FieldId,
+    pub old: Option<Value>,
+    pub new: Value,
+}
+
+/// What an upsert did to its lead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Created,
+    Changed(Vec<FieldChange>),
+    /// Every value written was the value the lead had.
+    Unchanged,
+}
+
+/// The lead an upsert found or created, and what it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upserted {
+    pub id: LeadId,
+    pub outcome: Outcome,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpsertError {
     #[error("Lead not found")]
@@ -345,7 +369,7 @@ impl LeadDb {
         key: &Value,
         values: Vec<(FieldId, Value)>,
         now: Timestamp,
-    ) -> Result<LeadId, UpsertError> {
+    ) -> Result<Upserted, UpsertError> {
         self.upsert_record(
             partition,
             lookup,
@@ -363,15 +387,15 @@ impl LeadDb {
         key: LookupKey<'_>,
         record: Values,
         now: Timestamp,
-    ) -> Result<LeadId, UpsertError> {
+    ) -> Result<Upserted, UpsertError> {
         if Some(lookup) == self.id_field {
             let LookupKey::Value(Value::Integer(id)) = key else {
                 return Err(UpsertError::LeadNotFound);
             };
             let id = LeadId::try_from(*id).map_err(|_| UpsertError::LeadNotFound)?;
             self.lead(id).ok_or(UpsertError::LeadNotFound)?;
-            self.update(id, record, now);
-            return Ok(id);
+            let outcome = self.update(id, record, now);
+            return Ok(Upserted { id, outcome });
         }
         self.ensure_index(lookup);
         let hash = match key {
@@ -394,11 +418,14 @@ impl LeadDb {
             }
         };
         match found {
-            (None, _) => Ok(self.create(partition, record, now, (lookup, hash))),
-            (Some(id), None) => {
-                self.update(id, record, now);
-                Ok(id)
-            }
+            (None, _) => Ok(Upserted {
+                id: self.create(partition, record, now, (lookup, hash)),
+                outcome: Outcome::Created,
+            }),
+            (Some(id), None) => Ok(Upserted {
+                id,
+                outcome: self.update(id, record, now),
+            }),
             (Some(_), Some(_)) => Err(UpsertError::MultipleMatches),
         }
     }
@@ -433,9 +460,9 @@ impl LeadDb {
         id
     }
 
-    fn update(&mut self, id: LeadId, updates: Values, now: Timestamp) {
+    fn update(&mut self, id: LeadId, updates: Values, now: Timestamp) -> Outcome {
         let Some(lead) = self.leads.get_mut(id as usize - 1) else {
-            return;
+            return Outcome::Unchanged;
         };
         let partition = lead.partition;
         for field in updates.field_ids() {
@@ -451,16 +478,29 @@ impl LeadDb {
         }
         // `updatedAt` is the time of the latest change: an update that writes the values a
         // lead already has leaves it, so a re-sync does not make every lead look new.
-        if lead.values.merge_record(&updates) {
-            lead.updated_at = now;
-        }
+        let Some(merged) = lead.values.merged(&updates) else {
+            return Outcome::Unchanged;
+        };
+        // Only a changed lead pays for naming its changes.
+        let changes = updates
+            .iter()
+            .filter_map(|(field, new)| {
+                let old = lead.values.get(field);
+                (old.as_ref() != Some(&new)).then_some(FieldChange { field, old, new })
+            })
+            .collect();
+        lead.values = merged;
+        lead.updated_at = now;
+        Outcome::Changed(changes)
     }
 
-    /// Adds leads to a static list; unknown lists are refused before any import starts.
-    pub fn add_to_list(&mut self, list: u32, ids: impl IntoIterator<Item = LeadId>) {
-        if let Some((_, members)) = self.lists.get_mut(&list) {
-            members.extend(ids);
-        }
+    /// Adds leads to a static list (unknown lists are refused before any import starts);
+    /// the ones that were not members yet.
+    pub fn add_to_list(&mut self, list: u32, ids: impl IntoIterator<Item = LeadId>) -> Vec<LeadId> {
+        let Some((_, members)) = self.lists.get_mut(&list) else {
+            return Vec::new();
+        };
+        ids.into_iter().filter(|id| members.insert(*id)).collect()
     }
 
     /// Leads of `partition` whose indexed `field` equals `text` without case.
@@ -589,10 +629,12 @@ mod tests {
                 vec![(1, text("a@x.com")), (2, text("Ann"))],
                 T0,
             )
-            .unwrap();
+            .unwrap()
+            .id;
         let again = db
             .upsert(1, 1, &text("A@X.COM"), vec![(3, Value::Integer(7))], T1)
-            .unwrap();
+            .unwrap()
+            .id;
         assert_eq!(id, again);
         assert_eq!(db.len(), 1);
         let lead = db.lead(id).unwrap();
@@ -602,14 +644,61 @@ mod tests {
     }
 
     #[test]
+    fn an_upsert_says_whether_it_created_changed_or_left_its_lead() {
+        let mut db = db();
+        let create = db
+            .upsert(
+                1,
+                1,
+                &text("a@x.com"),
+                vec![(1, text("a@x.com")), (2, text("Ann"))],
+                T0,
+            )
+            .unwrap();
+        assert_eq!(create.outcome, Outcome::Created);
+        let same = db
+            .upsert(1, 1, &text("a@x.com"), vec![(2, text("Ann"))], T1)
+            .unwrap();
+        assert_eq!(same.outcome, Outcome::Unchanged);
+        assert_eq!(db.lead(create.id).unwrap().updated_at, T0);
+        let changed = db
+            .upsert(
+                1,
+                1,
+                &text("a@x.com"),
+                vec![(2, text("Anna")), (3, Value::Integer(4))],
+                T1,
+            )
+            .unwrap();
+        assert_eq!(
+            changed.outcome,
+            Outcome::Changed(vec![
+                FieldChange {
+                    field: 2,
+                    old: Some(text("Ann")),
+                    new: text("Anna")
+                },
+                FieldChange {
+                    field: 3,
+                    old: None,
+                    new: Value::Integer(4)
+                },
+            ])
+        );
+        assert_eq!(db.lead(create.id).unwrap().updated_at, T1);
+    }
+
+    #[test]
     fn the_same_email_lives_once_in_each_partition() {
         let mut db = db();
         let first = db
             .upsert(1, 1, &text("a@x.com"), vec![(1, text("a@x.com"))], T0)
-            .unwrap();
+            .unwrap()
+            .id;
         let second = db
             .upsert(2, 1, &text("a@x.com"), vec![(1, text("a@x.com"))], T0)
-            .unwrap();
+            .unwrap()
+            .id;
         assert_ne!(first, second);
         assert_eq!(db.find(1, "a@x.com"), [first, second]);
     }
@@ -619,7 +708,8 @@ mod tests {
         let mut db = db();
         let id = db
             .upsert(1, 1, &text("a@x.com"), vec![(1, text("a@x.com"))], T0)
-            .unwrap();
+            .unwrap()
+            .id;
         assert_eq!(
             db.upsert(
                 1,
@@ -627,11 +717,13 @@ mod tests {
                 &Value::Integer(i64::from(id)),
                 vec![(2, text("Bo"))],
                 T1
-            ),
+            )
+            .map(|upserted| upserted.id),
             Ok(id)
         );
         assert_eq!(
-            db.upsert(1, 0, &Value::Integer(99), vec![(2, text("Bo"))], T1),
+            db.upsert(1, 0, &Value::Integer(99), vec![(2, text("Bo"))], T1)
+                .map(|upserted| upserted.id),
             Err(UpsertError::LeadNotFound)
         );
         assert_eq!(db.len(), 1);
@@ -642,7 +734,8 @@ mod tests {
         let mut db = db();
         let id = db
             .upsert(1, 1, &text("a@x.com"), vec![(1, text("a@x.com"))], T0)
-            .unwrap();
+            .unwrap()
+            .id;
         db.upsert(
             1,
             0,
@@ -674,7 +767,9 @@ mod tests {
             T0,
         )
         .unwrap();
-        let result = db.upsert(1, 3, &Value::Integer(5), vec![(2, text("X"))], T1);
+        let result = db
+            .upsert(1, 3, &Value::Integer(5), vec![(2, text("X"))], T1)
+            .map(|upserted| upserted.id);
         assert_eq!(result, Err(UpsertError::MultipleMatches));
     }
 

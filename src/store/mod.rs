@@ -2,6 +2,7 @@
 //! and program memberships. One [`Db`] behind one lock, so an import that touches leads and
 //! members at once can never deadlock; methods are synchronous and callers hold it briefly.
 
+pub mod activities;
 pub mod leads;
 pub mod objects;
 pub mod programs;
@@ -15,6 +16,7 @@ pub use programs::ProgramDb;
 
 use crate::fixtures::Fixtures;
 use crate::schema::Schema;
+use activities::ActivityLog;
 use smart_lists::SmartList;
 
 #[derive(Debug, Clone)]
@@ -26,6 +28,7 @@ pub struct Db {
     pub programs: ProgramDb,
     /// Checked when the fixtures load, so each resolves against the lead schema.
     pub smart_lists: Vec<SmartList>,
+    pub activities: ActivityLog,
 }
 
 impl Db {
@@ -35,6 +38,7 @@ impl Db {
         let smart_lists = fixtures.smart_lists(&lead_schema).unwrap_or_default();
         Db {
             smart_lists,
+            activities: ActivityLog::default(),
             generation,
             leads: LeadDb::new(
                 lead_schema,

@@ -203,8 +203,9 @@ impl ProgramDb {
         self.members.get(&program)?.get(&lead)
     }
 
-    /// Makes a lead a member with `status`, or moves it there. A member already at a later
-    /// step keeps its status (its custom fields still change), as Marketo skips such leads.
+    /// Makes a lead a member with `status`, or moves it there; the status it had before, if
+    /// this changed it (`Some(None)` for a new member). A member already at a later step keeps
+    /// its status (its custom fields still change), as Marketo skips such leads.
     pub fn set_status(
         &mut self,
         program: u32,
@@ -213,8 +214,9 @@ impl ProgramDb {
         values: Vec<(FieldId, Value)>,
         lead_is_new: bool,
         now: Timestamp,
-    ) -> Result<(), AlreadyPast> {
+    ) -> Result<Option<Option<String>>, AlreadyPast> {
         let members = self.members.entry(program).or_default();
+        let before = members.get(&lead).map(|member| member.status.name.clone());
         let member = members.entry(lead).or_insert_with(|| Membership {
             lead,
             status: status.clone(),
@@ -230,11 +232,14 @@ impl ProgramDb {
         if member.status.step > status.step {
             return Err(AlreadyPast);
         }
+        if before.as_deref() == Some(status.name.as_str()) {
+            return Ok(None);
+        }
         member.status = status.clone();
         if status.success && member.reached_success_date.is_none() {
             member.reached_success_date = Some(now);
         }
-        Ok(())
+        Ok(Some(before))
     }
 }
 
@@ -286,10 +291,19 @@ mod tests {
         let mut db = db();
         let registered = db.status(1002, "Registered").unwrap().clone();
         let attended = db.status(1002, "Attended").unwrap().clone();
-        db.set_status(1002, 7, &registered, Vec::new(), true, Timestamp(1))
-            .unwrap();
-        db.set_status(1002, 7, &attended, Vec::new(), false, Timestamp(2))
-            .unwrap();
+        assert_eq!(
+            db.set_status(1002, 7, &registered, Vec::new(), true, Timestamp(1)),
+            Ok(Some(None))
+        );
+        assert_eq!(
+            db.set_status(1002, 7, &attended, Vec::new(), false, Timestamp(2)),
+            Ok(Some(Some("Registered".to_owned())))
+        );
+        assert_eq!(
+            db.set_status(1002, 7, &attended, Vec::new(), false, Timestamp(2)),
+            Ok(None),
+            "the same status again changes nothing"
+        );
         assert_eq!(
             db.set_status(1002, 7, &registered, Vec::new(), false, Timestamp(3)),
             Err(AlreadyPast)

@@ -1,0 +1,331 @@
+//! The activity log: what happened to each lead, in the order it happened, as Marketo records
+//! it. An import of 120,000 new leads writes 120,000 activities, so an entry is 24 bytes: what
+//! all activities of one import share (their source) is kept once, and only the activities
+//! that carry values of their own (a field's old and new value, a status change) have a
+//! payload beside the entry.
+
+use crate::clock::Timestamp;
+use crate::schema::{DataType, FieldId, Schema, Value};
+
+use super::LeadId;
+use super::leads::{Outcome, Upserted};
+
+/// The activity types the mock writes, by Marketo's standard ids.
+pub mod kinds {
+    pub const NEW_LEAD: u16 = 12;
+    pub const CHANGE_DATA_VALUE: u16 = 13;
+    pub const CHANGE_SCORE: u16 = 22;
+    pub const ADD_TO_LIST: u16 = 24;
+    pub const REMOVE_FROM_LIST: u16 = 25;
+    pub const CHANGE_STATUS_IN_PROGRESSION: u16 = 104;
+}
+
+/// What made a group of activities happen: an import job or a seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// How the change came in, as Marketo names it (`List import`, ...).
+    pub kind: &'static str,
+    /// The import's own description, e.g. `Bulk import 1001`.
+    pub name: String,
+}
+
+/// Index of a [`Source`] in the log.
+pub type SourceId = u32;
+
+/// The values an activity carries beyond its entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// A field's value before and after (Change Data Value, Change Score).
+    Change {
+        old: Option<Value>,
+        new: Option<Value>,
+    },
+    /// A member's status before and after (Change Status in Progression).
+    Status {
+        old: Option<String>,
+        new: String,
+        success: bool,
+        acquired: bool,
+    },
+}
+
+const NO_PAYLOAD: u32 = u32::MAX;
+
+/// One activity as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    /// Seconds since the epoch: Marketo writes activity times to the second.
+    date: u32,
+    lead: LeadId,
+    /// The primary attribute's id: a field (by its field id in the schema), a list or a
+    /// program.
+    primary: u32,
+    source: SourceId,
+    payload: u32,
+    kind: u16,
+}
+
+/// An activity read from the log.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Activity<'a> {
+    /// Marketo's activity id: the position in the log, from 1.
+    pub id: u64,
+    pub lead: LeadId,
+    pub date: Timestamp,
+    pub kind: u16,
+    /// A field id (in the lead schema), a list id or a program id, by `kind`.
+    pub primary: u32,
+    pub source: &'a Source,
+    pub payload: Option<&'a Payload>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActivityLog {
+    entries: Vec<Entry>,
+    sources: Vec<Source>,
+    payloads: Vec<Payload>,
+}
+
+fn seconds(time: Timestamp) -> u32 {
+    u32::try_from(time.millis().div_euclid(1000)).unwrap_or(if time.millis() < 0 {
+        0
+    } else {
+        u32::MAX
+    })
+}
+
+impl ActivityLog {
+    /// Registers the source of the activities about to be written.
+    pub fn source(&mut self, source: Source) -> SourceId {
+        if let Some(last) = self.sources.last()
+            && *last == source
+        {
+            return (self.sources.len() - 1) as SourceId;
+        }
+        self.sources.push(source);
+        (self.sources.len() - 1) as SourceId
+    }
+
+    /// Makes room for `additional` activities, so a large import does not grow the log step
+    /// by step.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
+    fn push(
+        &mut self,
+        kind: u16,
+        lead: LeadId,
+        now: Timestamp,
+        source: SourceId,
+        primary: u32,
+        payload: Option<Payload>,
+    ) {
+        let payload = match payload {
+            None => NO_PAYLOAD,
+            Some(payload) => {
+                self.payloads.push(payload);
+                (self.payloads.len() - 1) as u32
+            }
+        };
+        self.entries.push(Entry {
+            date: seconds(now),
+            lead,
+            primary,
+            source,
+            payload,
+            kind,
+        });
+    }
+
+    pub fn new_lead(&mut self, lead: LeadId, now: Timestamp, source: SourceId) {
+        self.push(kinds::NEW_LEAD, lead, now, source, 0, None);
+    }
+
+    /// A field changed: Change Score for a score field, Change Data Value for any other.
+    #[allow(clippy::too_many_arguments)]
+    pub fn field_changed(
+        &mut self,
+        lead: LeadId,
+        now: Timestamp,
+        source: SourceId,
+        field: FieldId,
+        score: bool,
+        old: Option<Value>,
+        new: Option<Value>,
+    ) {
+        let kind = if score {
+            kinds::CHANGE_SCORE
+        } else {
+            kinds::CHANGE_DATA_VALUE
+        };
+        let payload = Payload::Change { old, new };
+        self.push(kind, lead, now, source, u32::from(field), Some(payload));
+    }
+
+    /// What an upsert did to a lead: New Lead for a new one, a change activity for each
+    /// field it changed (Change Score for score fields), nothing for an unchanged one.
+    pub fn lead_upserted(
+        &mut self,
+        schema: &Schema,
+        upserted: &Upserted,
+        now: Timestamp,
+        source: SourceId,
+    ) {
+        match &upserted.outcome {
+            Outcome::Created => self.new_lead(upserted.id, now, source),
+            Outcome::Changed(changes) => {
+                for change in changes {
+                    let field = schema.field(change.field);
+                    let score = field.data_type == DataType::Score || field.name == "leadScore";
+                    self.field_changed(
+                        upserted.id,
+                        now,
+                        source,
+                        change.field,
+                        score,
+                        change.old.clone(),
+                        Some(change.new.clone()),
+                    );
+                }
+            }
+            Outcome::Unchanged => {}
+        }
+    }
+
+    pub fn added_to_list(&mut self, lead: LeadId, now: Timestamp, source: SourceId, list: u32) {
+        self.push(kinds::ADD_TO_LIST, lead, now, source, list, None);
+    }
+
+    /// A member's status changed in a program (or the lead became a member).
+    pub fn status_changed(
+        &mut self,
+        lead: LeadId,
+        now: Timestamp,
+        source: SourceId,
+        program: u32,
+        change: Payload,
+    ) {
+        let kind = kinds::CHANGE_STATUS_IN_PROGRESSION;
+        self.push(kind, lead, now, source, program, Some(change));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The activity at a position of the log.
+    pub fn get(&self, at: usize) -> Option<Activity<'_>> {
+        let entry = self.entries.get(at)?;
+        Some(Activity {
+            id: at as u64 + 1,
+            lead: entry.lead,
+            date: Timestamp(i64::from(entry.date) * 1000),
+            kind: entry.kind,
+            primary: entry.primary,
+            source: &self.sources[entry.source as usize],
+            payload: (entry.payload != NO_PAYLOAD).then(|| &self.payloads[entry.payload as usize]),
+        })
+    }
+
+    /// Activities from position `at` on, in order.
+    pub fn from(&self, at: usize) -> impl Iterator<Item = Activity<'_>> + '_ {
+        (at..self.entries.len()).filter_map(|at| self.get(at))
+    }
+
+    /// The position of the first activity at or after `time`: activities are written in the
+    /// order of the mock's clock, which never goes back.
+    pub fn first_since(&self, time: Timestamp) -> usize {
+        let second = seconds(Timestamp(time.millis() + 999));
+        self.entries.partition_point(|entry| entry.date < second)
+    }
+
+    /// Bytes each stored entry takes, for the memory figures.
+    pub const ENTRY_BYTES: usize = std::mem::size_of::<Entry>();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(log: &mut ActivityLog, name: &str) -> SourceId {
+        log.source(Source {
+            kind: "List import",
+            name: name.to_owned(),
+        })
+    }
+
+    #[test]
+    fn an_entry_takes_24_bytes() {
+        assert_eq!(ActivityLog::ENTRY_BYTES, 24);
+    }
+
+    #[test]
+    fn activities_read_back_in_order_with_their_source_and_payload() {
+        let mut log = ActivityLog::default();
+        let import = source(&mut log, "Bulk import 1001");
+        log.new_lead(7, Timestamp(5_500), import);
+        log.field_changed(
+            7,
+            Timestamp(6_000),
+            import,
+            3,
+            false,
+            Some(Value::Text("a".into())),
+            Some(Value::Text("b".into())),
+        );
+        log.added_to_list(7, Timestamp(6_000), import, 2001);
+        let all: Vec<_> = log.from(0).collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            (all[0].id, all[0].kind, all[0].date),
+            (1, kinds::NEW_LEAD, Timestamp(5_000))
+        );
+        assert_eq!(all[0].payload, None);
+        assert_eq!(all[1].primary, 3);
+        assert_eq!(
+            all[1].payload,
+            Some(&Payload::Change {
+                old: Some(Value::Text("a".into())),
+                new: Some(Value::Text("b".into()))
+            })
+        );
+        assert_eq!((all[2].kind, all[2].primary), (kinds::ADD_TO_LIST, 2001));
+        assert_eq!(all[2].source.name, "Bulk import 1001");
+    }
+
+    #[test]
+    fn a_source_repeated_is_kept_once_and_score_fields_change_the_score() {
+        let mut log = ActivityLog::default();
+        let first = source(&mut log, "Bulk import 1001");
+        assert_eq!(source(&mut log, "Bulk import 1001"), first);
+        assert_ne!(source(&mut log, "Bulk import 1002"), first);
+        log.field_changed(
+            1,
+            Timestamp(0),
+            first,
+            9,
+            true,
+            None,
+            Some(Value::Integer(5)),
+        );
+        assert_eq!(log.get(0).unwrap().kind, kinds::CHANGE_SCORE);
+    }
+
+    #[test]
+    fn the_first_activity_since_a_time_is_found_by_its_second() {
+        let mut log = ActivityLog::default();
+        let import = source(&mut log, "x");
+        for second in [1, 2, 2, 5] {
+            log.new_lead(1, Timestamp(second * 1000), import);
+        }
+        assert_eq!(log.first_since(Timestamp(0)), 0);
+        assert_eq!(log.first_since(Timestamp(2_000)), 1);
+        assert_eq!(log.first_since(Timestamp(2_001)), 3);
+        assert_eq!(log.first_since(Timestamp(9_000)), 4);
+    }
+}
