@@ -13,8 +13,8 @@
 //! - [`export`]: bulk extract: export plans, the files they write, and their own engine.
 //! - [`iso8601`]: the date and time spellings export filters accept.
 //! - [`store`]: what imports leave behind.
-//! - [`faults`], [`journal`], [`limits`]: fault injection, the request journal and Marketo's
-//!   API call limits, for the control plane.
+//! - [`faults`], [`journal`], [`limits`], [`usage`]: fault injection, the request journal,
+//!   Marketo's API call limits and its daily call counts.
 //! - [`schema`], [`fixtures`]: field definitions and the bundled reference data.
 //! - [`words`]: eight-bytes-at-a-time scanning for the import's hot loops.
 
@@ -39,4 +39,5 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod usage;
 pub mod words;

@@ -14,6 +14,7 @@ use crate::jobs::{Engine, ImportKind, Limits, Timing};
 use crate::journal::Journal;
 use crate::limits::ApiLimits;
 use crate::store::Db;
+use crate::usage::CallCounts;
 
 /// Settings fixed at startup that handlers read, and what a reset returns to.
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct Shared {
     pub faults: Arc<Faults>,
     pub journal: Arc<Journal>,
     pub limits: Arc<ApiLimits>,
+    /// Emulated calls a day, for `GET /rest/v1/stats/usage.json`.
+    pub calls: CallCounts,
     /// Numbers requests, for their `requestId`; starts anywhere, so ids differ across runs.
     pub request_sequence: std::sync::atomic::AtomicU64,
 }
@@ -87,6 +90,7 @@ impl AppState {
             faults,
             journal: Arc::new(Journal::new(config.journal_size)),
             limits: Arc::new(ApiLimits::new(config.limit_settings())),
+            calls: CallCounts::default(),
             request_sequence: std::sync::atomic::AtomicU64::new(
                 uuid::Uuid::new_v4().as_u128() as u64
             ),
@@ -129,6 +133,7 @@ impl AppState {
         self.journal.clear();
         self.limits.set(config.limit_settings());
         self.limits.reset_counts();
+        self.calls.clear();
         self.set_timing(config.timing());
         self.exports.set_limits(config.export_limits());
         self.clock.set_mode(config.clock);

@@ -129,7 +129,9 @@ impl Front {
         let _permit = if path.starts_with("/identity/") {
             None
         } else {
-            match state.limits.admit(state.clock.now()) {
+            let now = state.clock.now();
+            state.calls.count(now);
+            match state.limits.admit(now) {
                 Ok(permit) => Some(permit),
                 Err(error) => return error.into_response(),
             }
