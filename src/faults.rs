@@ -31,6 +31,7 @@ pub enum JobType {
     LeadsExport,
     ProgramMembersExport,
     CustomObjectsExport,
+    ActivitiesExport,
     Any,
 }
 

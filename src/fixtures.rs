@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::schema::{FieldDef, Schema};
+use crate::store::activities::ActivityType;
 use crate::store::leads::{ListDef, Partition};
 use crate::store::objects::CustomObjectDef;
 use crate::store::programs::ProgramsFixture;
@@ -28,6 +29,10 @@ const PROGRAMS: (&str, &str) = ("programs.json", include_str!("../fixtures/progr
 const SMART_LISTS: (&str, &str) = (
     "smart_lists.json",
     include_str!("../fixtures/smart_lists.json"),
+);
+const ACTIVITY_TYPES: (&str, &str) = (
+    "activity_types.json",
+    include_str!("../fixtures/activity_types.json"),
 );
 const PROGRAM_MEMBER_FIELDS: (&str, &str) = (
     "program_member_fields.json",
@@ -59,6 +64,7 @@ pub struct Fixtures {
     pub programs: ProgramsFixture,
     pub program_member_fields: Vec<FieldDef>,
     pub smart_lists: Vec<SmartListDef>,
+    pub activity_types: Vec<ActivityType>,
 }
 
 impl Fixtures {
@@ -72,6 +78,7 @@ impl Fixtures {
             programs: read(dir, PROGRAMS)?,
             program_member_fields: read(dir, PROGRAM_MEMBER_FIELDS)?,
             smart_lists: read(dir, SMART_LISTS)?,
+            activity_types: read(dir, ACTIVITY_TYPES)?,
         };
         fixtures.smart_lists(&Schema::new(fixtures.lead_fields.clone()))?;
         Ok(fixtures)
@@ -140,6 +147,9 @@ mod tests {
         assert_eq!(fixtures.partitions[0].name, "Default");
         assert!(!fixtures.lists.is_empty());
         assert!(!fixtures.smart_lists.is_empty());
+        let new_lead = fixtures.activity_types.iter().find(|t| t.id == 12).unwrap();
+        assert_eq!(new_lead.name, "New Lead");
+        assert!(new_lead.primary_attribute.is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`import`]: pure import logic: formats, rows, validation, result files.
 //! - [`jobs`]: import job model, status transitions and the engine that queues and runs them.
 //! - [`export`]: bulk extract: export plans, the files they write, and their own engine.
+//! - [`activity`]: activities as Marketo's answers show them, for REST reads and exports.
 //! - [`iso8601`]: the date and time spellings export filters accept.
 //! - [`store`]: what imports leave behind.
 //! - [`faults`], [`journal`], [`limits`], [`usage`]: fault injection, the request journal,
@@ -18,6 +19,7 @@
 //! - [`schema`], [`fixtures`]: field definitions and the bundled reference data.
 //! - [`words`]: eight-bytes-at-a-time scanning for the import's hot loops.
 
+pub mod activity;
 pub mod app;
 pub mod auth;
 pub mod clock;

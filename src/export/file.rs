@@ -31,6 +31,8 @@ pub struct FileWriter {
     records: u64,
     /// Room to render a number or a time without allocating a cell.
     scratch: String,
+    /// The last time written and its text: rows written together mostly share their second.
+    last_time: (i64, String),
 }
 
 impl FileWriter {
@@ -44,6 +46,7 @@ impl FileWriter {
             out,
             records: 0,
             scratch: String::new(),
+            last_time: (i64::MIN, String::new()),
         };
         for name in header {
             writer.text(name);
@@ -77,8 +80,11 @@ impl FileWriter {
                 &scratch
             }
             Some(ValueRef::Datetime(millis)) => {
-                scratch.push_str(&Timestamp(millis).to_marketo());
-                &scratch
+                let second = millis.div_euclid(1000);
+                if self.last_time.0 != second {
+                    self.last_time = (second, Timestamp(millis).to_marketo());
+                }
+                &self.last_time.1
             }
         };
         let _ = self.out.write_field(text);

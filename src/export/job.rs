@@ -19,6 +19,7 @@ pub enum ExportKind {
     ProgramMembers,
     /// Records of the custom object type with this API name.
     CustomObjects(String),
+    Activities,
 }
 
 impl ExportKind {
@@ -28,15 +29,18 @@ impl ExportKind {
             ExportKind::Leads => JobType::LeadsExport,
             ExportKind::ProgramMembers => JobType::ProgramMembersExport,
             ExportKind::CustomObjects(_) => JobType::CustomObjectsExport,
+            ExportKind::Activities => JobType::ActivitiesExport,
         }
     }
 
-    /// The path segment of its routes: `leads`, `program/members`, `customobjects/{apiName}`.
+    /// The path segment of its routes: `leads`, `program/members`, `customobjects/{apiName}`,
+    /// `activities`.
     pub fn path(&self) -> String {
         match self {
             ExportKind::Leads => "leads".to_owned(),
             ExportKind::ProgramMembers => "program/members".to_owned(),
             ExportKind::CustomObjects(api_name) => format!("customobjects/{api_name}"),
+            ExportKind::Activities => "activities".to_owned(),
         }
     }
 }

@@ -22,6 +22,59 @@ pub enum Source {
     Lead(LeadColumn),
     Member(MemberColumn),
     Object(ObjectColumn),
+    Activity(ActivityColumn),
+}
+
+/// The columns an activity export may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityColumn {
+    MarketoGuid,
+    LeadId,
+    ActivityDate,
+    ActivityTypeId,
+    CampaignId,
+    PrimaryAttributeValueId,
+    PrimaryAttributeValue,
+    /// The activity's attributes as one JSON object.
+    Attributes,
+    ActionResult,
+}
+
+/// The activity columns by name: the first eight are the default ones, in Marketo's order.
+const ACTIVITY_COLUMNS: [(&str, ActivityColumn); 9] = [
+    ("marketoGUID", ActivityColumn::MarketoGuid),
+    ("leadId", ActivityColumn::LeadId),
+    ("activityDate", ActivityColumn::ActivityDate),
+    ("activityTypeId", ActivityColumn::ActivityTypeId),
+    ("campaignId", ActivityColumn::CampaignId),
+    (
+        "primaryAttributeValueId",
+        ActivityColumn::PrimaryAttributeValueId,
+    ),
+    (
+        "primaryAttributeValue",
+        ActivityColumn::PrimaryAttributeValue,
+    ),
+    ("attributes", ActivityColumn::Attributes),
+    ("actionResult", ActivityColumn::ActionResult),
+];
+
+/// Primary attribute ids or values one activity export may name.
+pub const MAX_PRIMARY_ATTRIBUTES: usize = 50;
+
+/// The activity type Marketo does not export.
+const DELETE_LEAD: u16 = 37;
+
+/// An activity export's filters, all of which an activity must meet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityFilter {
+    pub created_at: DateRange,
+    /// Any of these types; empty means any type.
+    pub type_ids: Vec<u16>,
+    /// Any of these primary attribute ids; empty means any.
+    pub primary_ids: Vec<i64>,
+    /// Any of these primary attribute names, without case; empty means any.
+    pub primary_values: Vec<String>,
 }
 
 /// One column of the file: its header text and its values.
@@ -93,6 +146,7 @@ pub enum Selection {
         api_name: String,
         filter: ObjectFilter,
     },
+    Activities(ActivityFilter),
 }
 
 /// Everything a job needs to write its file.
@@ -121,11 +175,11 @@ pub fn plan(kind: &ExportKind, body: &Json, db: &Db) -> Result<ExportPlan, ApiEr
         Some(Json::Object(filter)) if !filter.is_empty() => filter,
         _ => return Err(invalid("'filter' is required: an object of filter types")),
     };
-    let names = field_names(body.get("fields"))?;
+    let names = || field_names(body.get("fields"));
     let (selection, mut columns) = match kind {
         ExportKind::Leads => (
             Selection::Leads(lead_filter(filter, db)?),
-            columns(&names, |name| {
+            columns(&names()?, |name| {
                 let schema = db.leads.schema();
                 schema
                     .find(name)
@@ -134,7 +188,7 @@ pub fn plan(kind: &ExportKind, body: &Json, db: &Db) -> Result<ExportPlan, ApiEr
         ),
         ExportKind::ProgramMembers => {
             let (filter, many) = member_filter(filter, db)?;
-            let mut columns = columns(&names, |name| {
+            let mut columns = columns(&names()?, |name| {
                 let members = db.programs.member_schema();
                 let leads = db.leads.schema();
                 MemberColumn::resolve(members, name)
@@ -167,11 +221,15 @@ pub fn plan(kind: &ExportKind, body: &Json, db: &Db) -> Result<ExportPlan, ApiEr
                     api_name: api_name.clone(),
                     filter: object_filter(filter, db)?,
                 },
-                columns(&names, |name| {
+                columns(&names()?, |name| {
                     ObjectColumn::resolve(object, name).map(Source::Object)
                 })?,
             )
         }
+        ExportKind::Activities => (
+            Selection::Activities(activity_filter(filter)?),
+            activity_columns(body.get("fields"))?,
+        ),
     };
     rename_columns(&mut columns, body.get("columnHeaderNames"))?;
     let mut shown = Map::new();
@@ -508,6 +566,110 @@ fn member_filter(filter: &Map<String, Json>, db: &Db) -> Result<(MemberFilter, b
         }
     }
     Ok((selected, many))
+}
+
+/// An activity export's columns: absent, `null` or `[]` mean the eight default ones.
+fn activity_columns(value: Option<&Json>) -> Result<Vec<Column>, ApiError> {
+    let names = match value {
+        None | Some(Json::Null) => Vec::new(),
+        Some(Json::Array(items)) if items.is_empty() => Vec::new(),
+        Some(value) => field_names(Some(value))?,
+    };
+    if names.is_empty() {
+        return Ok(ACTIVITY_COLUMNS[..8]
+            .iter()
+            .map(|(name, column)| Column {
+                header: (*name).to_owned(),
+                source: Source::Activity(*column),
+            })
+            .collect());
+    }
+    columns(&names, |name| {
+        ACTIVITY_COLUMNS
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|(_, column)| Source::Activity(*column))
+    })
+}
+
+/// A list of whole numbers of at most `max` entries.
+fn id_list<T: TryFrom<i64>>(member: &str, value: &Json, max: usize) -> Result<Vec<T>, ApiError> {
+    let items = value
+        .as_array()
+        .filter(|items| !items.is_empty() && items.len() <= max)
+        .ok_or_else(|| invalid(format!("'{member}' must be a list of 1 to {max} ids")))?;
+    items
+        .iter()
+        .map(|item| {
+            item.as_i64()
+                .and_then(|n| T::try_from(n).ok())
+                .ok_or_else(|| invalid(format!("'{member}' must be a list of 1 to {max} ids")))
+        })
+        .collect()
+}
+
+fn activity_filter(filter: &Map<String, Json>) -> Result<ActivityFilter, ApiError> {
+    const KNOWN: [&str; 4] = [
+        "createdAt",
+        "activityTypeIds",
+        "primaryAttributeValueIds",
+        "primaryAttributeValues",
+    ];
+    let mut created_at = None;
+    let mut selected = ActivityFilter {
+        created_at: DateRange {
+            start: crate::clock::Timestamp(0),
+            end: crate::clock::Timestamp(0),
+        },
+        type_ids: Vec::new(),
+        primary_ids: Vec::new(),
+        primary_values: Vec::new(),
+    };
+    for member in filter_types(filter, &KNOWN)? {
+        let value = &filter[member];
+        match canonical(member, &KNOWN) {
+            "createdAt" => created_at = Some(range("createdAt", value)?),
+            "activityTypeIds" => selected.type_ids = id_list("activityTypeIds", value, usize::MAX)?,
+            "primaryAttributeValueIds" => {
+                selected.primary_ids =
+                    id_list("primaryAttributeValueIds", value, MAX_PRIMARY_ATTRIBUTES)?;
+            }
+            _ => {
+                let names = value
+                    .as_array()
+                    .filter(|names| !names.is_empty() && names.len() <= MAX_PRIMARY_ATTRIBUTES)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "'primaryAttributeValues' must be a list of 1 to {MAX_PRIMARY_ATTRIBUTES} names"
+                        ))
+                    })?;
+                for name in names {
+                    selected
+                        .primary_values
+                        .push(text("primaryAttributeValues", name)?.to_owned());
+                }
+            }
+        }
+    }
+    selected.created_at =
+        created_at.ok_or_else(|| invalid("'filter.createdAt' is required for activities"))?;
+    if selected.type_ids.contains(&DELETE_LEAD) {
+        return Err(invalid(
+            "Delete Lead activities (type 37) cannot be exported",
+        ));
+    }
+    let by_primary = !selected.primary_ids.is_empty() || !selected.primary_values.is_empty();
+    if by_primary && selected.type_ids.is_empty() {
+        return Err(invalid(
+            "'primaryAttributeValueIds' and 'primaryAttributeValues' need 'activityTypeIds'",
+        ));
+    }
+    if !selected.primary_ids.is_empty() && !selected.primary_values.is_empty() {
+        return Err(invalid(
+            "'primaryAttributeValueIds' and 'primaryAttributeValues' cannot be given together",
+        ));
+    }
+    Ok(selected)
 }
 
 fn both_program_filters() -> ApiError {

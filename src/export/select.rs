@@ -3,8 +3,10 @@
 
 use super::file::{ExportFile, FileWriter};
 use super::plan::{
-    Cadence, Column, ExportPlan, LeadFilter, ListRef, MemberFilter, ObjectFilter, Selection, Source,
+    ActivityColumn, ActivityFilter, Cadence, Column, ExportPlan, LeadFilter, ListRef, MemberFilter,
+    ObjectFilter, Selection, Source,
 };
+use crate::activity::{primary, write_attribute_object};
 use crate::schema::ValueRef;
 use crate::store::Db;
 use crate::store::leads::{Lead, LeadColumn};
@@ -32,7 +34,7 @@ pub fn write(db: &Db, plan: &ExportPlan) -> ExportFile {
                     file.cell(match column.source {
                         Source::Lead(LeadColumn::Stored(_)) => *stored,
                         Source::Lead(column) => lead.value(column),
-                        Source::Member(_) | Source::Object(_) => None,
+                        _ => None,
                     });
                 }
                 file.end_record();
@@ -45,7 +47,7 @@ pub fn write(db: &Db, plan: &ExportPlan) -> ExportFile {
                 row(&mut file, &plan.columns, |source| match source {
                     Source::Member(column) => member.value(schema, program, column),
                     Source::Lead(column) => lead.and_then(|lead| lead.value(column)),
-                    Source::Object(_) => None,
+                    _ => None,
                 });
             }
         }
@@ -64,12 +66,68 @@ pub fn write(db: &Db, plan: &ExportPlan) -> ExportFile {
             for record in linked {
                 row(&mut file, &plan.columns, |source| match source {
                     Source::Object(column) => record.value(column),
-                    Source::Lead(_) | Source::Member(_) => None,
+                    _ => None,
                 });
             }
         }
+        Selection::Activities(filter) => activities(db, filter, &plan.columns, &mut file),
     }
     file.finish()
+}
+
+/// Activities created in the filter's range, of its types and primary attributes.
+fn activities(db: &Db, filter: &ActivityFilter, columns: &[Column], file: &mut FileWriter) {
+    let range = filter.created_at;
+    let log = &db.activities;
+    let wants_attributes = columns
+        .iter()
+        .any(|column| column.source == Source::Activity(ActivityColumn::Attributes));
+    let mut attributes = String::new();
+    let in_range = log
+        .from(log.first_since(range.start))
+        .take_while(|activity| activity.date <= range.end);
+    for activity in in_range {
+        if !filter.type_ids.is_empty() && !filter.type_ids.contains(&activity.kind) {
+            continue;
+        }
+        let (primary_id, primary_value) = primary(db, &activity);
+        let named = |wanted: &String| {
+            primary_value
+                .as_deref()
+                .is_some_and(|value| value.eq_ignore_ascii_case(wanted))
+        };
+        if (!filter.primary_ids.is_empty()
+            && !primary_id.is_some_and(|id| filter.primary_ids.contains(&id)))
+            || (!filter.primary_values.is_empty() && !filter.primary_values.iter().any(named))
+        {
+            continue;
+        }
+        if wants_attributes {
+            write_attribute_object(db, &activity, &mut attributes);
+        }
+        for column in columns {
+            let Source::Activity(column) = column.source else {
+                file.cell(None);
+                continue;
+            };
+            file.cell(match column {
+                ActivityColumn::MarketoGuid => Some(ValueRef::Integer(activity.id as i64)),
+                ActivityColumn::LeadId => Some(ValueRef::Integer(i64::from(activity.lead))),
+                ActivityColumn::ActivityDate => Some(ValueRef::Datetime(activity.date.millis())),
+                ActivityColumn::ActivityTypeId => Some(ValueRef::Integer(i64::from(activity.kind))),
+                // No activity the mock writes comes from a campaign.
+                ActivityColumn::CampaignId => None,
+                ActivityColumn::PrimaryAttributeValueId => primary_id.map(ValueRef::Integer),
+                ActivityColumn::PrimaryAttributeValue => {
+                    primary_value.as_deref().map(ValueRef::Text)
+                }
+                ActivityColumn::Attributes => Some(ValueRef::Text(&attributes)),
+                // Every activity the mock writes did what it says.
+                ActivityColumn::ActionResult => Some(ValueRef::Text("succeeded")),
+            });
+        }
+        file.end_record();
+    }
 }
 
 fn row<'a>(

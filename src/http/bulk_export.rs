@@ -1,6 +1,6 @@
 //! Bulk extract: create, enqueue, status, file, cancel and list of export jobs, at
-//! `/bulk/v1/leads/export/...`, `/bulk/v1/program/members/export/...` and
-//! `/bulk/v1/customobjects/{apiName}/export/...`. One handler per operation serves every type;
+//! `/bulk/v1/leads/export/...`, `/bulk/v1/activities/export/...`,
+//! `/bulk/v1/program/members/export/...` and `/bulk/v1/customobjects/{apiName}/export/...`. One handler per operation serves every type;
 //! the path says which.
 
 use std::collections::HashMap;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::envelope::{RequestId, success, with_page_token};
+use super::envelope::{RequestId, listing, success};
 use super::extract::Authorized;
 use super::paging::Page;
 use super::range::{Served, serve};
@@ -77,6 +77,32 @@ pub fn routes() -> Api {
             (
                 "/bulk/v1/program/members/export.json",
                 "Get Export Program Member Jobs",
+            ),
+        ]))
+        .merge(type_routes([
+            (
+                "/bulk/v1/activities/export/create.json",
+                "Create Export Activity Job",
+            ),
+            (
+                "/bulk/v1/activities/export/{exportId}/enqueue.json",
+                "Enqueue Export Activity Job",
+            ),
+            (
+                "/bulk/v1/activities/export/{exportId}/status.json",
+                "Get Export Activity Job Status",
+            ),
+            (
+                "/bulk/v1/activities/export/{exportId}/file.json",
+                "Get Export Activity File",
+            ),
+            (
+                "/bulk/v1/activities/export/{exportId}/cancel.json",
+                "Cancel Export Activity Job",
+            ),
+            (
+                "/bulk/v1/activities/export.json",
+                "Get Export Activity Jobs",
             ),
         ]))
         .merge(type_routes([
@@ -151,6 +177,8 @@ impl FromRequestParts<AppState> for ExportPath {
         let path = parts.uri.path();
         let kind = if path.starts_with("/bulk/v1/leads/") {
             ExportKind::Leads
+        } else if path.starts_with("/bulk/v1/activities/") {
+            ExportKind::Activities
         } else if path.starts_with("/bulk/v1/program/") {
             ExportKind::ProgramMembers
         } else {
@@ -372,5 +400,6 @@ async fn list(
         .collect();
     let (page, next) = Page::from_params(&auth.query)?.take(&jobs);
     let views: Vec<ExportView> = page.iter().map(|job| ExportView::of(job)).collect();
-    Ok(with_page_token(&request_id, &views, next.as_deref()))
+    // `nextPageToken` only while more jobs remain, and never `moreResult`.
+    Ok(listing(&request_id, Some(&views), next.as_deref(), None))
 }

@@ -63,7 +63,7 @@ async fn create(
     let shown = json!({
         "format": plan.format,
         "lookupField": plan.lookup_name,
-        "listId": plan.list,
+        "listId": plan.list.as_ref().map(|(id, _)| id),
         "partitionName": params.partition_name,
     });
     let work = LeadTarget::import(plan, &header, rows, state.import_context(ImportKind::Leads));

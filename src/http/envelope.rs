@@ -130,20 +130,21 @@ pub fn paged<T: Serialize>(
     json_response(StatusCode::OK, to_json(&envelope))
 }
 
-/// A successful page of a listing that Marketo pages by token alone: `nextPageToken` while
-/// more remain, no `moreResult`.
-pub fn with_page_token<T: Serialize>(
+/// A successful answer with the paging members a listing chooses: `result` where given,
+/// `nextPageToken` where given, `moreResult` where given.
+pub fn listing<T: Serialize>(
     request_id: &RequestId,
-    result: &[T],
+    result: Option<&[T]>,
     next_page_token: Option<&str>,
+    more_result: Option<bool>,
 ) -> Response {
     let envelope = Envelope {
         request_id: &request_id.0,
-        result: Some(result),
+        result,
         success: true,
         errors: None,
         next_page_token,
-        more_result: None,
+        more_result,
     };
     json_response(StatusCode::OK, to_json(&envelope))
 }

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod paging;
 pub mod range;
 pub mod registry;
+pub mod rest_activities;
 pub mod rest_leads;
 pub mod rest_objects;
 pub mod rest_programs;
@@ -34,6 +35,7 @@ pub fn api() -> Api {
         .merge(bulk_members::routes())
         .merge(bulk_export::routes())
         .merge(rest_leads::routes())
+        .merge(rest_activities::routes())
         .merge(rest_objects::routes())
         .merge(rest_programs::routes())
         .merge(control::routes())

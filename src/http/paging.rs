@@ -76,7 +76,17 @@ impl Page {
 
 /// Tokens are base32 text, like Marketo's, of the next offset.
 fn encode_token(offset: usize) -> String {
-    let text = format!("offset:{offset}");
+    position_token("offset", offset)
+}
+
+fn decode_token(token: &str) -> Option<usize> {
+    token_position("offset", token)
+}
+
+/// A position in a listing as a token: base32 text, like Marketo's, that names what it counts
+/// (`offset`, `activity`), so a token of one listing is not taken by another.
+pub fn position_token(kind: &str, position: usize) -> String {
+    let text = format!("{kind}:{position}");
     let mut bits: u64 = 0;
     let mut count = 0;
     let mut out = String::new();
@@ -94,7 +104,8 @@ fn encode_token(offset: usize) -> String {
     out
 }
 
-fn decode_token(token: &str) -> Option<usize> {
+/// The position a [`position_token`] of this kind holds.
+pub fn token_position(kind: &str, token: &str) -> Option<usize> {
     let mut bits: u64 = 0;
     let mut count = 0;
     let mut bytes = Vec::new();
@@ -109,7 +120,8 @@ fn decode_token(token: &str) -> Option<usize> {
     }
     String::from_utf8(bytes)
         .ok()?
-        .strip_prefix("offset:")?
+        .strip_prefix(kind)?
+        .strip_prefix(':')?
         .parse()
         .ok()
 }
@@ -126,6 +138,11 @@ mod tests {
             assert_eq!(decode_token(&token), Some(offset));
         }
         assert_eq!(decode_token("not a token"), None);
+        assert_eq!(
+            token_position("activity", &position_token("activity", 7)),
+            Some(7)
+        );
+        assert_eq!(token_position("activity", &encode_token(7)), None);
     }
 
     #[test]

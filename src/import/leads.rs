@@ -61,7 +61,8 @@ pub struct LeadPlan {
     pub format: Format,
     pub lookup: FieldId,
     pub lookup_name: String,
-    pub list: Option<u32>,
+    /// The static list the leads go to, by id and name.
+    pub list: Option<(u32, String)>,
     pub partition: u16,
     columns: Vec<FieldId>,
     defs: Vec<FieldDef>,
@@ -87,9 +88,10 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
                 value: text.clone(),
                 expected: "integer",
             })?;
-            db.list(id)
+            let (list, _) = db
+                .list(id)
                 .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
-            Some(id)
+            Some((id, list.name.clone()))
         }
     };
     let partition = match &params.partition_name {
@@ -148,7 +150,11 @@ impl LeadTarget {
         encode_order.sort_by_key(|at| plan.columns[*at]);
         let by_id = !plan.lookup_column.is_some_and(|at| columns[at].writable());
         let format = plan.format;
-        let source = import_source(context.kind);
+        // A list import's activities name the list, as Marketo's do.
+        let mut source = import_source(context.kind);
+        if let Some((_, name)) = &plan.list {
+            source.name.clone_from(name);
+        }
         RowImport::new(
             LeadTarget {
                 plan,
@@ -250,9 +256,9 @@ impl RowTarget for LeadTarget {
                 Err(error) => notes.push((at, Err(error.to_string()))),
             }
         }
-        if let Some(list) = self.plan.list {
-            for lead in db.leads.add_to_list(list, imported) {
-                db.activities.added_to_list(lead, now, source, list);
+        if let Some((list, _)) = &self.plan.list {
+            for lead in db.leads.add_to_list(*list, imported) {
+                db.activities.added_to_list(lead, now, source, *list);
             }
         }
         notes

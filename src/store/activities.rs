@@ -4,6 +4,8 @@
 //! that carry values of their own (a field's old and new value, a status change) have a
 //! payload beside the entry.
 
+use serde::{Deserialize, Serialize};
+
 use crate::clock::Timestamp;
 use crate::schema::{DataType, FieldId, Schema, Value};
 
@@ -18,6 +20,28 @@ pub mod kinds {
     pub const ADD_TO_LIST: u16 = 24;
     pub const REMOVE_FROM_LIST: u16 = 25;
     pub const CHANGE_STATUS_IN_PROGRESSION: u16 = 104;
+}
+
+/// An activity type as `GET /rest/v1/activities/types.json` lists it (`activity_types.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityType {
+    pub id: u16,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Absent for types without one, such as New Lead: Marketo leaves the member out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_attribute: Option<AttributeDef>,
+    #[serde(default)]
+    pub attributes: Vec<AttributeDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeDef {
+    pub name: String,
+    pub data_type: String,
 }
 
 /// What made a group of activities happen: an import job or a seed.
@@ -142,7 +166,8 @@ impl ActivityLog {
         self.push(kinds::NEW_LEAD, lead, now, source, 0, None);
     }
 
-    /// A field changed: Change Score for a score field, Change Data Value for any other.
+    /// A field changed: Change Data Value, and for a score field Change Score first, as
+    /// Marketo writes both for a score.
     #[allow(clippy::too_many_arguments)]
     pub fn field_changed(
         &mut self,
@@ -154,13 +179,20 @@ impl ActivityLog {
         old: Option<Value>,
         new: Option<Value>,
     ) {
-        let kind = if score {
-            kinds::CHANGE_SCORE
-        } else {
-            kinds::CHANGE_DATA_VALUE
-        };
         let payload = Payload::Change { old, new };
-        self.push(kind, lead, now, source, u32::from(field), Some(payload));
+        let primary = u32::from(field);
+        if score {
+            let copy = Some(payload.clone());
+            self.push(kinds::CHANGE_SCORE, lead, now, source, primary, copy);
+        }
+        self.push(
+            kinds::CHANGE_DATA_VALUE,
+            lead,
+            now,
+            source,
+            primary,
+            Some(payload),
+        );
     }
 
     /// What an upsert did to a lead: New Lead for a new one, a change activity for each
@@ -299,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn a_source_repeated_is_kept_once_and_score_fields_change_the_score() {
+    fn a_source_repeated_is_kept_once_and_a_score_change_is_logged_twice_as_marketo_does() {
         let mut log = ActivityLog::default();
         let first = source(&mut log, "Bulk import 1001");
         assert_eq!(source(&mut log, "Bulk import 1001"), first);
@@ -313,7 +345,8 @@ mod tests {
             None,
             Some(Value::Integer(5)),
         );
-        assert_eq!(log.get(0).unwrap().kind, kinds::CHANGE_SCORE);
+        let logged: Vec<u16> = log.from(0).map(|activity| activity.kind).collect();
+        assert_eq!(logged, [kinds::CHANGE_SCORE, kinds::CHANGE_DATA_VALUE]);
     }
 
     #[test]

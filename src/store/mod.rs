@@ -16,7 +16,7 @@ pub use programs::ProgramDb;
 
 use crate::fixtures::Fixtures;
 use crate::schema::Schema;
-use activities::ActivityLog;
+use activities::{ActivityLog, ActivityType};
 use smart_lists::SmartList;
 
 #[derive(Debug, Clone)]
@@ -29,6 +29,7 @@ pub struct Db {
     /// Checked when the fixtures load, so each resolves against the lead schema.
     pub smart_lists: Vec<SmartList>,
     pub activities: ActivityLog,
+    pub activity_types: Vec<ActivityType>,
 }
 
 impl Db {
@@ -39,6 +40,7 @@ impl Db {
         Db {
             smart_lists,
             activities: ActivityLog::default(),
+            activity_types: fixtures.activity_types.clone(),
             generation,
             leads: LeadDb::new(
                 lead_schema,

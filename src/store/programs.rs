@@ -52,6 +52,8 @@ pub struct ProgramsFixture {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Membership {
+    /// Marketo's program member id, unique across programs.
+    pub id: u64,
     pub lead: LeadId,
     pub status: ProgressionStatus,
     pub created_at: Timestamp,
@@ -153,6 +155,7 @@ pub struct ProgramDb {
     fixture: ProgramsFixture,
     member_schema: Arc<Schema>,
     members: HashMap<u32, BTreeMap<LeadId, Membership>>,
+    memberships_made: u64,
 }
 
 impl ProgramDb {
@@ -161,6 +164,7 @@ impl ProgramDb {
             fixture,
             member_schema: Arc::new(Schema::new(member_fields)),
             members: HashMap::new(),
+            memberships_made: 0,
         }
     }
 
@@ -192,6 +196,22 @@ impl ProgramDb {
             .find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
+    /// A progression status's id: its place among every channel's statuses, in fixture order,
+    /// from 1, so each channel's statuses have ids of their own as in Marketo.
+    pub fn status_id(&self, program: u32, name: &str) -> Option<u32> {
+        let channel = self.channel(self.program(program)?)?;
+        let mut id = 0;
+        for candidate in &self.fixture.channels {
+            for status in &candidate.progression_statuses {
+                id += 1;
+                if candidate.name == channel.name && status.name.eq_ignore_ascii_case(name) {
+                    return Some(id);
+                }
+            }
+        }
+        None
+    }
+
     pub fn members(&self, program: u32) -> impl Iterator<Item = &Membership> {
         self.members
             .get(&program)
@@ -217,7 +237,12 @@ impl ProgramDb {
     ) -> Result<Option<Option<String>>, AlreadyPast> {
         let members = self.members.entry(program).or_default();
         let before = members.get(&lead).map(|member| member.status.name.clone());
+        let made = &mut self.memberships_made;
         let member = members.entry(lead).or_insert_with(|| Membership {
+            id: {
+                *made += 1;
+                *made
+            },
             lead,
             status: status.clone(),
             created_at: now,
