@@ -13,7 +13,7 @@ const MEMBERS: &str = "program/members";
 const CARS: &str = "customobjects/car_c";
 
 /// A window around now that any test's imports fall in.
-fn around_now() -> Value {
+pub fn around_now() -> Value {
     let now = time::OffsetDateTime::now_utc();
     let format = |t: time::OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339)
@@ -27,7 +27,7 @@ fn around_now() -> Value {
 
 impl TestApp {
     /// Sends an export call with a fresh token; returns the body.
-    async fn export_call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+    pub async fn export_call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
         let token = self.token().await;
         let mut request = self
             .client
@@ -42,7 +42,7 @@ impl TestApp {
     }
 
     /// Creates an export and returns its id, asserting the create succeeded.
-    async fn create_export(&self, kind: &str, body: Value) -> String {
+    pub async fn create_export(&self, kind: &str, body: Value) -> String {
         let answer = self
             .export_call(
                 Method::POST,
@@ -54,7 +54,7 @@ impl TestApp {
         answer["result"][0]["exportId"].as_str().unwrap().to_owned()
     }
 
-    async fn enqueue(&self, kind: &str, id: &str) -> Value {
+    pub async fn enqueue(&self, kind: &str, id: &str) -> Value {
         self.export_call(
             Method::POST,
             &format!("{kind}/export/{id}/enqueue.json"),
@@ -82,7 +82,7 @@ impl TestApp {
     }
 
     /// Waits on the engine's own signal for an export to reach `status` (or to end).
-    async fn wait_export(&self, id: &str, status: &str) -> Value {
+    pub async fn wait_export(&self, id: &str, status: &str) -> Value {
         let response = self
             .client
             .get(self.url(&format!(
@@ -100,7 +100,7 @@ impl TestApp {
     }
 
     /// Creates, enqueues and waits for an export; returns its id.
-    async fn export_to_end(&self, kind: &str, body: Value) -> String {
+    pub async fn export_to_end(&self, kind: &str, body: Value) -> String {
         let id = self.create_export(kind, body).await;
         let queued = self.enqueue(kind, &id).await;
         assert_eq!(queued["success"], json!(true), "{queued}");
@@ -130,7 +130,7 @@ impl TestApp {
     }
 
     /// An export's whole file, as text.
-    async fn file_text(&self, kind: &str, id: &str) -> String {
+    pub async fn file_text(&self, kind: &str, id: &str) -> String {
         let (status, _, bytes) = self.download(kind, id, None).await;
         assert_eq!(status, 200);
         String::from_utf8(bytes).unwrap()
