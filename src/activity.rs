@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::schema::{FieldId, Value, ValueRef};
 use crate::store::Db;
 use crate::store::activities::{Activity, Payload, kinds};
-use crate::store::leads::Lead;
+use crate::store::leads::{Lead, LeadColumn};
 
 /// An attribute's value, borrowed from the store where it can be.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,57 +70,157 @@ pub fn field(db: &Db, field: FieldId) -> Option<FieldNames<'_>> {
     })
 }
 
-/// A lead's full name, as New Lead's primary attribute value shows it.
-fn full_name(db: &Db, lead: &Lead) -> Option<String> {
-    let schema = db.leads.schema();
-    let part = |name: &str| {
-        schema.find(name).and_then(|field| {
-            match lead.value(crate::store::leads::LeadColumn::Stored(field)) {
-                Some(ValueRef::Text(text)) => Some(text),
-                _ => None,
-            }
-        })
-    };
-    let name = [part("firstName"), part("lastName")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!name.is_empty()).then_some(name)
+/// What rendering activities needs from the store, looked up once rather than for every
+/// activity: a file of 120,000 activities renders each one's names.
+pub struct Activities<'a> {
+    db: &'a Db,
+    first_name: Option<FieldId>,
+    last_name: Option<FieldId>,
 }
 
-/// An activity's primary attribute: its id and its name. New Lead has none in its type, yet
-/// Marketo fills both with the lead's id and full name.
-pub fn primary(db: &Db, activity: &Activity) -> (Option<i64>, Option<String>) {
-    match activity.kind {
-        kinds::NEW_LEAD => (
-            Some(i64::from(activity.lead)),
-            db.leads
-                .lead(activity.lead)
-                .and_then(|lead| full_name(db, lead)),
-        ),
-        kinds::CHANGE_DATA_VALUE | kinds::CHANGE_SCORE => {
-            match field(db, activity.primary as FieldId) {
-                Some(names) => (
-                    Some(i64::from(names.id)),
-                    Some(names.display_name.to_owned()),
-                ),
-                None => (None, None),
-            }
+impl<'a> Activities<'a> {
+    pub fn new(db: &'a Db) -> Activities<'a> {
+        let schema = db.leads.schema();
+        Activities {
+            db,
+            first_name: schema.find("firstName"),
+            last_name: schema.find("lastName"),
         }
-        kinds::ADD_TO_LIST | kinds::REMOVE_FROM_LIST => (
-            Some(i64::from(activity.primary)),
-            db.leads
-                .list(activity.primary)
-                .map(|(list, _)| list.name.clone()),
-        ),
-        kinds::CHANGE_STATUS_IN_PROGRESSION => (
-            Some(i64::from(activity.primary)),
-            db.programs
-                .program(activity.primary)
-                .map(|program| program.name.clone()),
-        ),
-        _ => (None, None),
+    }
+
+    /// A lead's full name, as New Lead's primary attribute value shows it.
+    fn full_name(&self, lead: &Lead) -> Option<String> {
+        let part = |field: Option<FieldId>| match lead.value(LeadColumn::Stored(field?)) {
+            Some(ValueRef::Text(text)) if !text.is_empty() => Some(text),
+            _ => None,
+        };
+        match (part(self.first_name), part(self.last_name)) {
+            (Some(first), Some(last)) => Some(format!("{first} {last}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+            (None, None) => None,
+        }
+    }
+
+    /// An activity's primary attribute: its id and its name. New Lead has none in its type,
+    /// yet Marketo fills both with the lead's id and full name.
+    pub fn primary(&self, activity: &Activity) -> (Option<i64>, Option<Cow<'a, str>>) {
+        let db = self.db;
+        match activity.kind {
+            kinds::NEW_LEAD => (
+                Some(i64::from(activity.lead)),
+                db.leads
+                    .lead(activity.lead)
+                    .and_then(|lead| self.full_name(lead))
+                    .map(Cow::Owned),
+            ),
+            kinds::CHANGE_DATA_VALUE | kinds::CHANGE_SCORE => {
+                match field(db, activity.primary as FieldId) {
+                    Some(names) => (
+                        Some(i64::from(names.id)),
+                        Some(Cow::Borrowed(names.display_name)),
+                    ),
+                    None => (None, None),
+                }
+            }
+            kinds::ADD_TO_LIST | kinds::REMOVE_FROM_LIST => (
+                Some(i64::from(activity.primary)),
+                db.leads
+                    .list(activity.primary)
+                    .map(|(list, _)| Cow::Borrowed(list.name.as_str())),
+            ),
+            kinds::CHANGE_STATUS_IN_PROGRESSION => (
+                Some(i64::from(activity.primary)),
+                db.programs
+                    .program(activity.primary)
+                    .map(|program| Cow::Borrowed(program.name.as_str())),
+            ),
+            _ => (None, None),
+        }
+    }
+
+    /// Calls `each` with every attribute of an activity, in the order its type lists them.
+    pub fn attributes(
+        &self,
+        activity: &Activity<'a>,
+        mut each: impl FnMut(&'static str, AttributeValue<'a>),
+    ) {
+        let db = self.db;
+        let source = activity.source;
+        let text = |text: &'a str| AttributeValue::Text(Cow::Borrowed(text));
+        match (activity.kind, activity.payload) {
+            (kinds::NEW_LEAD, _) => {
+                let created = db
+                    .leads
+                    .lead(activity.lead)
+                    .map_or(activity.date, |lead| lead.created_at);
+                each("Created Date", AttributeValue::Date(created));
+                each("List Name", text(&source.name));
+                each("Source Type", text(source.kind));
+            }
+            (kinds::CHANGE_DATA_VALUE, Some(Payload::Change { old, new })) => {
+                let as_text = |value: &Option<Value>| {
+                    value.as_ref().map_or(AttributeValue::Null, |value| {
+                        AttributeValue::Text(Cow::Owned(value_text(value)))
+                    })
+                };
+                each("New Value", as_text(new));
+                each("Old Value", as_text(old));
+                each("Reason", text(&source.name));
+                each("Source", text(source.kind));
+            }
+            (kinds::CHANGE_SCORE, Some(Payload::Change { old, new })) => {
+                each("Change Value", score_change(old.as_ref(), new.as_ref()));
+                each("New Value", number_or_null(new.as_ref()));
+                each("Old Value", number_or_null(old.as_ref()));
+                each("Reason", text(&source.name));
+            }
+            (kinds::ADD_TO_LIST | kinds::REMOVE_FROM_LIST, _) => {
+                each("Source", text(source.kind));
+            }
+            (
+                kinds::CHANGE_STATUS_IN_PROGRESSION,
+                Some(Payload::Status {
+                    old,
+                    new,
+                    success,
+                    acquired,
+                }),
+            ) => {
+                let program = activity.primary;
+                let old = old.as_deref().unwrap_or("Not in Program");
+                let status_id = |name: &str| {
+                    db.programs
+                        .status_id(program, name)
+                        .map_or(AttributeValue::Null, |id| {
+                            AttributeValue::Integer(i64::from(id))
+                        })
+                };
+                let member = db
+                    .programs
+                    .membership(program, activity.lead)
+                    .map_or(AttributeValue::Null, |member| {
+                        AttributeValue::Integer(member.id as i64)
+                    });
+                each("Acquired By", AttributeValue::Boolean(*acquired));
+                each("New Status", text(new));
+                each("New Status ID", status_id(new));
+                each("Old Status", text(old));
+                each("Old Status ID", status_id(old));
+                each("Program Member ID", member);
+                each("Reason", text(&source.name));
+                each("Success", AttributeValue::Boolean(*success));
+            }
+            _ => {}
+        }
+    }
+
+    /// The attributes as REST answers list them: `[{"name": ..., "value": ...}]`.
+    pub fn attribute_list(&self, activity: &Activity<'a>) -> serde_json::Value {
+        let mut list = Vec::new();
+        self.attributes(activity, |name, value| {
+            list.push(serde_json::json!({ "name": name, "value": value.to_json() }));
+        });
+        serde_json::Value::Array(list)
     }
 }
 
@@ -142,116 +242,57 @@ fn number_or_null(value: Option<&Value>) -> AttributeValue<'static> {
     }
 }
 
-/// Calls `each` with every attribute of an activity, in the order its type lists them.
-pub fn attributes<'a>(
-    db: &'a Db,
-    activity: &Activity<'a>,
-    mut each: impl FnMut(&'static str, AttributeValue<'a>),
-) {
-    let source = activity.source;
-    let text = |text: &'a str| AttributeValue::Text(Cow::Borrowed(text));
-    match (activity.kind, activity.payload) {
-        (kinds::NEW_LEAD, _) => {
-            let created = db
-                .leads
-                .lead(activity.lead)
-                .map_or(activity.date, |lead| lead.created_at);
-            each("Created Date", AttributeValue::Date(created));
-            each("List Name", text(&source.name));
-            each("Source Type", text(source.kind));
-        }
-        (kinds::CHANGE_DATA_VALUE, Some(Payload::Change { old, new })) => {
-            let as_text = |value: &Option<Value>| {
-                value.as_ref().map_or(AttributeValue::Null, |value| {
-                    AttributeValue::Text(Cow::Owned(value_text(value)))
-                })
-            };
-            each("New Value", as_text(new));
-            each("Old Value", as_text(old));
-            each("Reason", text(&source.name));
-            each("Source", text(source.kind));
-        }
-        (kinds::CHANGE_SCORE, Some(Payload::Change { old, new })) => {
-            each("Change Value", score_change(old.as_ref(), new.as_ref()));
-            each("New Value", number_or_null(new.as_ref()));
-            each("Old Value", number_or_null(old.as_ref()));
-            each("Reason", text(&source.name));
-        }
-        (kinds::ADD_TO_LIST | kinds::REMOVE_FROM_LIST, _) => each("Source", text(source.kind)),
-        (
-            kinds::CHANGE_STATUS_IN_PROGRESSION,
-            Some(Payload::Status {
-                old,
-                new,
-                success,
-                acquired,
-            }),
-        ) => {
-            let program = activity.primary;
-            let old = old.as_deref().unwrap_or("Not in Program");
-            let status_id = |name: &str| {
-                db.programs
-                    .status_id(program, name)
-                    .map_or(AttributeValue::Null, |id| {
-                        AttributeValue::Integer(i64::from(id))
-                    })
-            };
-            let member = db
-                .programs
-                .membership(program, activity.lead)
-                .map_or(AttributeValue::Null, |member| {
-                    AttributeValue::Integer(member.id as i64)
-                });
-            each("Acquired By", AttributeValue::Boolean(*acquired));
-            each("New Status", text(new));
-            each("New Status ID", status_id(new));
-            each(
-                "Old Status",
-                AttributeValue::Text(Cow::Owned(old.to_owned())),
-            );
-            each("Old Status ID", status_id(old));
-            each("Program Member ID", member);
-            each("Reason", text(&source.name));
-            each("Success", AttributeValue::Boolean(*success));
-        }
-        _ => {}
+/// Writes the attributes as the bulk activity export's cell: one JSON object, `{}` when the
+/// activity has none. Keeps its buffer and the last day it wrote between activities.
+#[derive(Default)]
+pub struct AttributeObject {
+    out: String,
+    day: (i64, String),
+}
+
+impl AttributeObject {
+    pub fn write<'a>(&mut self, names: &Activities<'a>, activity: &Activity<'a>) -> &str {
+        let AttributeObject { out, day: cached } = self;
+        out.clear();
+        out.push('{');
+        names.attributes(activity, |name, value| {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            push_json_string(out, name);
+            out.push(':');
+            match value {
+                AttributeValue::Text(text) => push_json_string(out, &text),
+                AttributeValue::Integer(n) => {
+                    use std::fmt::Write;
+                    let _ = write!(out, "{n}");
+                }
+                AttributeValue::Boolean(flag) => out.push_str(if flag { "true" } else { "false" }),
+                AttributeValue::Date(time) => {
+                    let day_number = time.millis().div_euclid(86_400_000);
+                    if cached.0 != day_number {
+                        *cached = (day_number, day(time));
+                    }
+                    push_json_string(out, &cached.1);
+                }
+                AttributeValue::Null => out.push_str("null"),
+            }
+        });
+        out.push('}');
+        out
     }
 }
 
-/// The attributes as REST answers list them: `[{"name": ..., "value": ...}]`.
-pub fn attribute_list(db: &Db, activity: &Activity) -> serde_json::Value {
-    let mut list = Vec::new();
-    attributes(db, activity, |name, value| {
-        list.push(serde_json::json!({ "name": name, "value": value.to_json() }));
-    });
-    serde_json::Value::Array(list)
-}
-
-/// The attributes as the bulk activity export writes its cell: one JSON object, `{}` when the
-/// activity has none. Written into `out`, which is cleared first.
-pub fn write_attribute_object(db: &Db, activity: &Activity, out: &mut String) {
-    out.clear();
-    out.push('{');
-    attributes(db, activity, |name, value| {
-        if out.len() > 1 {
-            out.push(',');
-        }
-        push_json_string(out, name);
-        out.push(':');
-        match value {
-            AttributeValue::Text(text) => push_json_string(out, &text),
-            AttributeValue::Integer(n) => out.push_str(&n.to_string()),
-            AttributeValue::Boolean(flag) => out.push_str(if flag { "true" } else { "false" }),
-            AttributeValue::Date(time) => push_json_string(out, &day(time)),
-            AttributeValue::Null => out.push_str("null"),
-        }
-    });
-    out.push('}');
-}
-
+/// A JSON string: text that needs no escaping (the common case) is copied as it is.
 fn push_json_string(out: &mut String, text: &str) {
-    // Serialising a string into memory cannot fail.
-    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+    if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        // Serialising a string into memory cannot fail.
+        out.push_str(&serde_json::to_string(text).unwrap_or_default());
+    } else {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +308,22 @@ mod tests {
             "2023-01-26 18:46:00"
         );
         assert_eq!(value_text(&Value::Text("Ann".into())), "Ann");
+    }
+
+    #[test]
+    fn json_strings_are_escaped_only_where_they_must_be() {
+        for text in [
+            "plain",
+            "say \"hi\"",
+            "back\\slash",
+            "line\nbreak",
+            "tab\t",
+            "ü",
+        ] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            assert_eq!(out, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::plan::{
     ActivityColumn, ActivityFilter, Cadence, Column, ExportPlan, LeadFilter, ListRef, MemberFilter,
     ObjectFilter, Selection, Source,
 };
-use crate::activity::{primary, write_attribute_object};
+use crate::activity::{Activities, AttributeObject};
 use crate::schema::ValueRef;
 use crate::store::Db;
 use crate::store::leads::{Lead, LeadColumn};
@@ -82,7 +82,8 @@ fn activities(db: &Db, filter: &ActivityFilter, columns: &[Column], file: &mut F
     let wants_attributes = columns
         .iter()
         .any(|column| column.source == Source::Activity(ActivityColumn::Attributes));
-    let mut attributes = String::new();
+    let names = Activities::new(db);
+    let mut attribute_object = AttributeObject::default();
     let in_range = log
         .from(log.first_since(range.start))
         .take_while(|activity| activity.date <= range.end);
@@ -90,7 +91,7 @@ fn activities(db: &Db, filter: &ActivityFilter, columns: &[Column], file: &mut F
         if !filter.type_ids.is_empty() && !filter.type_ids.contains(&activity.kind) {
             continue;
         }
-        let (primary_id, primary_value) = primary(db, &activity);
+        let (primary_id, primary_value) = names.primary(&activity);
         let named = |wanted: &String| {
             primary_value
                 .as_deref()
@@ -102,9 +103,11 @@ fn activities(db: &Db, filter: &ActivityFilter, columns: &[Column], file: &mut F
         {
             continue;
         }
-        if wants_attributes {
-            write_attribute_object(db, &activity, &mut attributes);
-        }
+        let attributes = if wants_attributes {
+            attribute_object.write(&names, &activity)
+        } else {
+            ""
+        };
         for column in columns {
             let Source::Activity(column) = column.source else {
                 file.cell(None);
@@ -121,7 +124,7 @@ fn activities(db: &Db, filter: &ActivityFilter, columns: &[Column], file: &mut F
                 ActivityColumn::PrimaryAttributeValue => {
                     primary_value.as_deref().map(ValueRef::Text)
                 }
-                ActivityColumn::Attributes => Some(ValueRef::Text(&attributes)),
+                ActivityColumn::Attributes => Some(ValueRef::Text(attributes)),
                 // Every activity the mock writes did what it says.
                 ActivityColumn::ActionResult => Some(ValueRef::Text("succeeded")),
             });

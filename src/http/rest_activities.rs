@@ -11,7 +11,7 @@ use super::envelope::{RequestId, listing, success};
 use super::extract::{Authorized, Params};
 use super::paging::{MAX_BATCH_SIZE, position_token, token_position};
 use super::registry::{Api, Tag};
-use crate::activity::{attribute_list, field, primary, value_text};
+use crate::activity::{Activities, field, value_text};
 use crate::error::ApiError;
 use crate::iso8601::parse_time;
 use crate::state::AppState;
@@ -224,11 +224,12 @@ async fn activities(
     }
     let assets: Vec<i64> = numbers(params, "assetIds")?;
     let query = Query::from_params(params, &db)?;
+    let names = Activities::new(&db);
     let (items, token, more) = query.page(&db, |activity| {
         if !types.contains(&activity.kind) {
             return None;
         }
-        let (primary_id, primary_value) = primary(&db, activity);
+        let (primary_id, primary_value) = names.primary(activity);
         if !assets.is_empty() && !primary_id.is_some_and(|id| assets.contains(&id)) {
             return None;
         }
@@ -239,8 +240,8 @@ async fn activities(
             activity_date: activity.date.to_marketo(),
             activity_type_id: activity.kind,
             primary_attribute_value_id: primary_id,
-            primary_attribute_value: primary_value,
-            attributes: attribute_list(&db, activity),
+            primary_attribute_value: primary_value.map(String::from),
+            attributes: names.attribute_list(activity),
         })
     });
     // No activity: `result` is left out, as Marketo leaves out empty members; the token and
@@ -273,6 +274,7 @@ async fn lead_changes(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let query = Query::from_params(params, &db)?;
+    let names = Activities::new(&db);
     let (items, token, more) = query.page(&db, |activity| {
         let changed = match (activity.kind, activity.payload) {
             (kinds::NEW_LEAD, _) => Vec::new(),
@@ -297,7 +299,7 @@ async fn lead_changes(
             "activityDate": activity.date.to_marketo(),
             "activityTypeId": activity.kind,
             "fields": changed,
-            "attributes": attribute_list(&db, activity),
+            "attributes": names.attribute_list(activity),
         }))
     });
     // No activity: `result` is left out, as Marketo leaves out empty members; the token and
