@@ -35,7 +35,7 @@ cd "$ROOT/fuzz"
 CORPUS="$ROOT/fuzz/corpus"
 
 # Seed corpora from the bundled sample uploads.
-mkdir -p "$CORPUS"/{rows,multipart,params,filters}
+mkdir -p "$CORPUS"/{rows,multipart,params,filters,exports}
 for sample in "$ROOT"/fixtures/samples/*.{csv,tsv,ssv}; do
     name="$(basename "$sample")"
     # The first byte picks the format: 0 csv, 1 tsv, 2 ssv.
@@ -58,6 +58,14 @@ printf 'filterType=loyaltyNumber&filterValues=1&fields=id,leadScore,leadPartitio
 printf 'format=csv&lookupField=email&programMemberStatus=On+List&access_token=abc%%3Aint' >"$CORPUS/params/query"
 printf 'rest/../bulk/v1/./leads.json' >"$CORPUS/params/dots"
 printf '/bulk/v1/leads/batch/*' >"$CORPUS/params/glob"
+# Export create bodies; the first byte picks the type: 0 leads, 1 program members, 2 car_c,
+# 3 activities.
+printf '\x00{"fields":["id","email","leadScore"],"format":"tsv","columnHeaderNames":{"email":"E"},"filter":{"createdAt":{"startAt":"2026-11-01","endAt":"2026-11-30T00:00:00+0700"}}}' >"$CORPUS/exports/leads"
+printf '\x00{"fields":["id"],"filter":{"smartListName":"High Scoring Leads"}}' >"$CORPUS/exports/smart"
+printf '\x01{"fields":["email","statusName"],"filter":{"programIds":[1001,1002],"statusNames":["On List"],"nurtureCadence":"paus"}}' >"$CORPUS/exports/members"
+printf '\x02{"fields":["vin","leadId"],"filter":{"staticListId":2001}}' >"$CORPUS/exports/cars"
+printf '\x03{"fields":null,"filter":{"createdAt":{"startAt":"2026-11-01T00:00:00Z","endAt":"2026-11-30T00:00:00Z"},"activityTypeIds":[12,13],"primaryAttributeValues":["Lead Score"]}}' >"$CORPUS/exports/activities"
+printf '\x00bytes=0-9' >"$CORPUS/exports/range"
 
 echo "== building the fuzz targets"
 if ! "${FUZZ[@]}" build >/tmp/fuzz-build.$$.log 2>&1; then

@@ -21,10 +21,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {
         return;
     };
-    let kind = match selector % 3 {
+    let kind = match selector % 4 {
         0 => ExportKind::Leads,
         1 => ExportKind::ProgramMembers,
-        _ => ExportKind::CustomObjects("car_c".to_owned()),
+        2 => ExportKind::CustomObjects("car_c".to_owned()),
+        _ => ExportKind::Activities,
     };
     if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body)
         && let Ok(planned) = plan(&kind, &json, db())
