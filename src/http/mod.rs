@@ -20,6 +20,7 @@ pub mod registry;
 pub mod rest_leads;
 pub mod rest_objects;
 pub mod rest_programs;
+pub mod rest_stats;
 pub mod ui;
 pub mod upload;
 
@@ -36,6 +37,7 @@ pub fn api() -> Api {
         .merge(rest_leads::routes())
         .merge(rest_objects::routes())
         .merge(rest_programs::routes())
+        .merge(rest_stats::routes())
         .merge(control::routes())
         .merge(ui::routes())
 }

@@ -18,6 +18,7 @@ pub enum Tag {
     Leads,
     CustomObjects,
     ProgramMembers,
+    Usage,
     Control,
 }
 
@@ -32,6 +33,7 @@ impl Tag {
             Tag::Leads => "Leads",
             Tag::CustomObjects => "Custom Objects",
             Tag::ProgramMembers => "Program Members",
+            Tag::Usage => "Usage",
             Tag::Control => "Mock control plane",
         }
     }

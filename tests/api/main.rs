@@ -15,3 +15,4 @@ mod queue;
 mod robustness;
 mod routing;
 mod ui;
+mod usage;
