@@ -19,6 +19,7 @@ pub enum Tag {
     CustomObjects,
     ProgramMembers,
     Usage,
+    StaticLists,
     Control,
 }
 
@@ -34,6 +35,7 @@ impl Tag {
             Tag::CustomObjects => "Custom Objects",
             Tag::ProgramMembers => "Program Members",
             Tag::Usage => "Usage",
+            Tag::StaticLists => "Static Lists",
             Tag::Control => "Mock control plane",
         }
     }

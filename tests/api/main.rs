@@ -8,6 +8,7 @@ mod identity;
 mod import_errors;
 mod leads_import;
 mod leads_readback;
+mod lists;
 mod openapi;
 mod process;
 mod program_members;

@@ -1,0 +1,48 @@
+//! `GET /rest/v1/lists.json`: the static lists of `lists.json`, paged by token.
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::browse::{Listed, RestFilter};
+use super::envelope::{RequestId, with_page_token};
+use super::extract::Authorized;
+use super::paging::Page;
+use super::registry::{Api, Tag};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::leads::ListDef;
+
+pub fn routes() -> Api {
+    Api::new(Tag::StaticLists).get(
+        "/rest/v1/lists.json",
+        "Get static lists (id, name, programName, workspaceName; batchSize, nextPageToken)",
+        lists,
+    )
+}
+
+/// Lists by id; `nextPageToken` while more remain, never `moreResult`, and `result: []` when
+/// none match (tap-marketo reads `result` without a guard).
+async fn lists(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let filter = RestFilter::from_params(&auth.query)?;
+    let page = Page::from_params(&auth.query)?;
+    let db = state.read_db();
+    let found: Vec<&ListDef> = db
+        .leads
+        .lists()
+        .into_iter()
+        .filter(|list| {
+            filter.matches(Listed {
+                id: list.id,
+                name: &list.name,
+                program_name: Some(list.program_name.as_str()).filter(|p| !p.is_empty()),
+                workspace_name: &list.workspace_name,
+            })
+        })
+        .collect();
+    let (items, next) = page.take(&found);
+    Ok(with_page_token(&request_id, items, next.as_deref()))
+}
