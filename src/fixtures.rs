@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::schema::{FieldDef, Schema};
+use crate::store::catalog::{AssetsFixture, CampaignDef};
 use crate::store::leads::{ListDef, Partition};
 use crate::store::objects::CustomObjectDef;
 use crate::store::programs::ProgramsFixture;
@@ -29,6 +30,8 @@ const SMART_LISTS: (&str, &str) = (
     "smart_lists.json",
     include_str!("../fixtures/smart_lists.json"),
 );
+const CAMPAIGNS: (&str, &str) = ("campaigns.json", include_str!("../fixtures/campaigns.json"));
+const ASSETS: (&str, &str) = ("assets.json", include_str!("../fixtures/assets.json"));
 const PROGRAM_MEMBER_FIELDS: (&str, &str) = (
     "program_member_fields.json",
     include_str!("../fixtures/program_member_fields.json"),
@@ -59,6 +62,8 @@ pub struct Fixtures {
     pub programs: ProgramsFixture,
     pub program_member_fields: Vec<FieldDef>,
     pub smart_lists: Vec<SmartListDef>,
+    pub campaigns: Vec<CampaignDef>,
+    pub assets: AssetsFixture,
 }
 
 impl Fixtures {
@@ -72,6 +77,8 @@ impl Fixtures {
             programs: read(dir, PROGRAMS)?,
             program_member_fields: read(dir, PROGRAM_MEMBER_FIELDS)?,
             smart_lists: read(dir, SMART_LISTS)?,
+            campaigns: read(dir, CAMPAIGNS)?,
+            assets: read(dir, ASSETS)?,
         };
         fixtures.smart_lists(&Schema::new(fixtures.lead_fields.clone()))?;
         Ok(fixtures)
@@ -140,6 +147,27 @@ mod tests {
         assert_eq!(fixtures.partitions[0].name, "Default");
         assert!(!fixtures.lists.is_empty());
         assert!(!fixtures.smart_lists.is_empty());
+        assert!(!fixtures.campaigns.is_empty());
+        assert!(!fixtures.assets.segmentations.is_empty());
+        assert!(!fixtures.assets.emails.is_empty());
+        assert!(!fixtures.assets.tokens.is_empty());
+    }
+
+    #[test]
+    fn a_time_that_does_not_parse_fails_the_load_and_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("mbm-times-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("campaigns.json"),
+            r#"[{"id":1,"name":"C","type":"batch","createdAt":"soon","updatedAt":"2024-01-01T00:00:00Z"}]"#,
+        )
+        .unwrap();
+        let error = Fixtures::load(Some(&dir)).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            error.contains("campaigns.json") && error.contains("'soon'"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! members at once can never deadlock; methods are synchronous and callers hold it briefly.
 
 pub mod activities;
+pub mod catalog;
 pub mod leads;
 pub mod objects;
 pub mod programs;
@@ -17,6 +18,7 @@ pub use programs::ProgramDb;
 use crate::fixtures::Fixtures;
 use crate::schema::Schema;
 use activities::ActivityLog;
+use catalog::Catalog;
 use smart_lists::SmartList;
 
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub struct Db {
     /// Checked when the fixtures load, so each resolves against the lead schema.
     pub smart_lists: Vec<SmartList>,
     pub activities: ActivityLog,
+    /// Smart campaigns, segmentations, emails and tokens: read, never written.
+    pub catalog: Catalog,
 }
 
 impl Db {
@@ -39,6 +43,7 @@ impl Db {
         Db {
             smart_lists,
             activities: ActivityLog::default(),
+            catalog: Catalog::new(fixtures.campaigns.clone(), fixtures.assets.clone()),
             generation,
             leads: LeadDb::new(
                 lead_schema,
