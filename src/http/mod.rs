@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod paging;
 pub mod range;
 pub mod registry;
+pub mod rest_campaigns;
 pub mod rest_leads;
 pub mod rest_lists;
 pub mod rest_objects;
@@ -41,6 +42,7 @@ pub fn api() -> Api {
         .merge(rest_programs::routes())
         .merge(rest_stats::routes())
         .merge(rest_lists::routes())
+        .merge(rest_campaigns::routes())
         .merge(control::routes())
         .merge(ui::routes())
 }

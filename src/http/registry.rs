@@ -20,6 +20,7 @@ pub enum Tag {
     ProgramMembers,
     Usage,
     StaticLists,
+    Campaigns,
     Control,
 }
 
@@ -36,6 +37,7 @@ impl Tag {
             Tag::ProgramMembers => "Program Members",
             Tag::Usage => "Usage",
             Tag::StaticLists => "Static Lists",
+            Tag::Campaigns => "Campaigns",
             Tag::Control => "Mock control plane",
         }
     }
