@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod paging;
 pub mod range;
 pub mod registry;
+pub mod rest_assets;
 pub mod rest_campaigns;
 pub mod rest_leads;
 pub mod rest_lists;
@@ -43,6 +44,7 @@ pub fn api() -> Api {
         .merge(rest_stats::routes())
         .merge(rest_lists::routes())
         .merge(rest_campaigns::routes())
+        .merge(rest_assets::routes())
         .merge(control::routes())
         .merge(ui::routes())
 }

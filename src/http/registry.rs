@@ -21,6 +21,7 @@ pub enum Tag {
     Usage,
     StaticLists,
     Campaigns,
+    Assets,
     Control,
 }
 
@@ -38,6 +39,7 @@ impl Tag {
             Tag::Usage => "Usage",
             Tag::StaticLists => "Static Lists",
             Tag::Campaigns => "Campaigns",
+            Tag::Assets => "Assets",
             Tag::Control => "Mock control plane",
         }
     }

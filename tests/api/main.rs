@@ -1,5 +1,6 @@
 //! Integration tests: each spawns the real server on port 0 and talks HTTP with a real client.
 
+mod assets;
 mod campaigns;
 mod control;
 mod custom_objects;
