@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::envelope::{RequestId, asset_error, asset_result};
 use super::extract::{Authorized, Params, Segment, number_segment};
@@ -206,26 +206,34 @@ fn browse_segmentations<'a>(
     Ok(page.take(&found).to_vec())
 }
 
-/// The `folder` parameter of an email browse: `{"id": 341, "type": "Folder"}`.
-#[derive(Debug, Deserialize)]
-struct FolderParam {
-    id: u32,
-    #[serde(rename = "type")]
-    kind: String,
-}
-
+/// The `folder` parameter of an email browse: `{"id": 341, "type": "Folder"}`, read as
+/// leniently as Marketo's JSON reader: single quotes and unquoted values too, since
+/// marketorestpython sends `{'id': 341, 'type': Folder}`.
 fn folder_param(params: &Params) -> Result<Option<(FolderType, u32)>, ApiError> {
     let Some(text) = params.get("folder").filter(|t| !t.trim().is_empty()) else {
         return Ok(None);
     };
-    serde_json::from_str::<FolderParam>(text)
-        .ok()
-        .and_then(|folder| Some((FolderType::parse(&folder.kind)?, folder.id)))
+    parse_folder(text)
         .map(Some)
         .ok_or_else(|| ApiError::InvalidValue {
             value: text.to_owned(),
             expected: "folder: JSON object with id and type Folder or Program",
         })
+}
+
+fn parse_folder(text: &str) -> Option<(FolderType, u32)> {
+    let unquote = |s: &str| s.trim().trim_matches(['"', '\'']).trim().to_owned();
+    let members = text.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let (mut kind, mut id) = (None, None);
+    for member in members.split(',') {
+        let (key, value) = member.split_once(':')?;
+        match unquote(key).as_str() {
+            "id" => id = Some(unquote(value).parse().ok()?),
+            "type" => kind = Some(FolderType::parse(&unquote(value))?),
+            _ => {}
+        }
+    }
+    Some((kind?, id?))
 }
 
 async fn emails(
@@ -297,4 +305,32 @@ fn folder_tokens(db: &Db, id: u32, params: &Params) -> Result<Vec<TokenSet>, Api
         folder,
         tokens: db.catalog.tokens(folder).unwrap_or_default().to_vec(),
     }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_parameter_is_read_as_json_or_as_marketorestpython_writes_it() {
+        for text in [
+            r#"{"id":341,"type":"Folder"}"#,
+            "{'id': 341, 'type': Folder}",
+            r#"{ "type" : "folder", "id" : "341" }"#,
+        ] {
+            assert_eq!(
+                parse_folder(text),
+                Some((FolderType::Folder, 341)),
+                "{text}"
+            );
+        }
+        for text in [
+            "341",
+            "{'id': 341}",
+            "{'id': x, 'type': Folder}",
+            "{'type': Campaign, 'id': 1}",
+        ] {
+            assert_eq!(parse_folder(text), None, "{text}");
+        }
+    }
 }

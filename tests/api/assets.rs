@@ -314,6 +314,13 @@ async fn emails_filter_on_status_folder_and_update_range() {
         )
         .await;
     assert_eq!(ids(&in_webinar), [1201, 1202, 1203]);
+    // marketorestpython writes the folder with single quotes and an unquoted type.
+    let as_the_library_writes_it = app
+        .get_json(
+            "/rest/asset/v1/emails.json?folder=%7B%27id%27%3A+1002%2C+%27type%27%3A+Program%7D",
+        )
+        .await;
+    assert_eq!(ids(&as_the_library_writes_it), [1201, 1202, 1203]);
     let in_folder = app
         .get_json(
             "/rest/asset/v1/emails.json?folder=%7B%22id%22%3A45%2C%22type%22%3A%22Folder%22%7D",
