@@ -1,23 +1,30 @@
 //! `GET /rest/v1/campaigns.json`: the smart campaigns of `campaigns.json`, paged by token.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter, boolean};
 use super::envelope::{RequestId, with_page_token};
-use super::extract::Authorized;
+use super::extract::{Authorized, Params, method_get_params};
 use super::paging::Page;
-use super::registry::{Api, Tag};
+use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::catalog::CampaignDef;
 
 pub fn routes() -> Api {
-    Api::new(Tag::Campaigns).get(
-        "/rest/v1/campaigns.json",
-        "Get campaigns (id, name, programName, workspaceName, isTriggerable; batchSize, nextPageToken)",
-        campaigns,
-    )
+    Api::new(Tag::Campaigns)
+        .get(
+            "/rest/v1/campaigns.json",
+            "Get campaigns (id, name, programName, workspaceName, isTriggerable; batchSize, nextPageToken)",
+            campaigns,
+        )
+        .post(
+            "/rest/v1/campaigns.json",
+            "Get campaigns (_method=GET with a form body)",
+            BodyKind::Form,
+            campaigns_by_post,
+        )
 }
 
 /// Campaigns by id, paged like static lists. `isTriggerable=true` keeps the campaigns the API
@@ -27,9 +34,29 @@ async fn campaigns(
     State(state): State<AppState>,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
-    let filter = RestFilter::from_params(&auth.query)?;
-    let triggerable = boolean(&auth.query, "isTriggerable")?.unwrap_or(false);
-    let page = Page::from_params(&auth.query)?;
+    campaigns_page(&state, &auth.query, &request_id)
+}
+
+/// `POST ...?_method=GET` with a form body, as marketorestpython asks for campaigns (the ids
+/// in the body, one `id` each).
+async fn campaigns_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = method_get_params(auth.query, request).await?;
+    campaigns_page(&state, &params, &request_id)
+}
+
+fn campaigns_page(
+    state: &AppState,
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
+    let filter = RestFilter::from_params(params)?;
+    let triggerable = boolean(params, "isTriggerable")?.unwrap_or(false);
+    let page = Page::from_params(params)?;
     let db = state.read_db();
     let found: Vec<&CampaignDef> = db
         .catalog
@@ -45,5 +72,5 @@ async fn campaigns(
         })
         .collect();
     let (items, next) = page.take(&found);
-    Ok(with_page_token(&request_id, items, next.as_deref()))
+    Ok(with_page_token(request_id, items, next.as_deref()))
 }

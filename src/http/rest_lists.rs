@@ -1,23 +1,30 @@
 //! `GET /rest/v1/lists.json`: the static lists of `lists.json`, paged by token.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter};
 use super::envelope::{RequestId, with_page_token};
-use super::extract::Authorized;
+use super::extract::{Authorized, Params, method_get_params};
 use super::paging::Page;
-use super::registry::{Api, Tag};
+use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::leads::ListDef;
 
 pub fn routes() -> Api {
-    Api::new(Tag::StaticLists).get(
-        "/rest/v1/lists.json",
-        "Get static lists (id, name, programName, workspaceName; batchSize, nextPageToken)",
-        lists,
-    )
+    Api::new(Tag::StaticLists)
+        .get(
+            "/rest/v1/lists.json",
+            "Get static lists (id, name, programName, workspaceName; batchSize, nextPageToken)",
+            lists,
+        )
+        .post(
+            "/rest/v1/lists.json",
+            "Get static lists (_method=GET with a form body)",
+            BodyKind::Form,
+            lists_by_post,
+        )
 }
 
 /// Lists by id; `nextPageToken` while more remain, never `moreResult`, and `result: []` when
@@ -27,8 +34,27 @@ async fn lists(
     State(state): State<AppState>,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
-    let filter = RestFilter::from_params(&auth.query)?;
-    let page = Page::from_params(&auth.query)?;
+    lists_page(&state, &auth.query, &request_id)
+}
+
+/// `POST ...?_method=GET` with a form body, for filters too long for a URI.
+async fn lists_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = method_get_params(auth.query, request).await?;
+    lists_page(&state, &params, &request_id)
+}
+
+fn lists_page(
+    state: &AppState,
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
+    let filter = RestFilter::from_params(params)?;
+    let page = Page::from_params(params)?;
     let db = state.read_db();
     let found: Vec<&ListDef> = db
         .leads
@@ -44,5 +70,5 @@ async fn lists(
         })
         .collect();
     let (items, next) = page.take(&found);
-    Ok(with_page_token(&request_id, items, next.as_deref()))
+    Ok(with_page_token(request_id, items, next.as_deref()))
 }

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{FixtureDir, TestApp, assert_error, is_whole_second_utc};
+use crate::helpers::{FixtureDir, TestApp, assert_error, is_whole_second_utc, json};
 
 fn ids(body: &Value) -> Vec<u64> {
     body["result"]
@@ -148,5 +148,34 @@ async fn a_campaigns_fixture_in_the_fixtures_directory_replaces_the_bundled_one(
             "updatedAt": "2025-05-05T05:05:05Z",
             "active": false
         }])
+    );
+}
+
+#[tokio::test]
+async fn campaigns_are_read_by_post_with_method_get_as_marketorestpython_asks() {
+    let app = TestApp::spawn().await;
+    let token = app.token().await;
+    let body: Value = json(
+        app.client
+            .post(app.url(&format!(
+                "/rest/v1/campaigns.json?access_token={token}&_method=GET&batchSize=300"
+            )))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("id=1107&id=1102"),
+    )
+    .await;
+    assert_eq!(ids(&body), [1102, 1107]);
+    let without_method: Value = json(
+        app.client
+            .post(app.url("/rest/v1/campaigns.json"))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("id=1107"),
+    )
+    .await;
+    assert_error(
+        &without_method,
+        "605",
+        "Request method 'POST' not supported",
     );
 }

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{FixtureDir, TestApp, assert_error, is_whole_second_utc};
+use crate::helpers::{FixtureDir, TestApp, assert_error, is_whole_second_utc, json};
 
 fn ids(body: &serde_json::Value) -> Vec<u64> {
     body["result"]
@@ -135,4 +135,18 @@ async fn a_lists_fixture_in_the_fixtures_directory_replaces_the_bundled_one() {
             "updatedAt": "2025-01-02T03:04:05Z"
         }])
     );
+}
+
+#[tokio::test]
+async fn lists_are_read_by_post_with_method_get_and_a_form_body() {
+    let app = TestApp::spawn().await;
+    let body = json(
+        app.client
+            .post(app.url("/rest/v1/lists.json?_method=GET"))
+            .bearer_auth(app.token().await)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=Partner+Leads&name=Do+Not+Contact"),
+    )
+    .await;
+    assert_eq!(ids(&body), [2001, 2004]);
 }
