@@ -69,8 +69,9 @@ impl Tokens {
         self.table.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The scope names the API-only user, as Marketo's does.
-    fn scope(&self) -> String {
+    /// The scope names the API-only user, as Marketo's does; the usage report counts calls
+    /// under the same name.
+    pub fn scope(&self) -> String {
         format!("{}@mock.marketo.test", self.credentials.client_id)
     }
 

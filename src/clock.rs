@@ -43,6 +43,12 @@ impl Timestamp {
         whole.format(&Rfc3339).unwrap_or_default()
     }
 
+    /// The Asset API's spelling of a time: `2024-01-15T10:00:00Z+0000`, the `Z` and the offset
+    /// both, as every recorded asset answer writes `createdAt` and `updatedAt`.
+    pub fn to_asset(self) -> String {
+        format!("{}+0000", self.to_marketo())
+    }
+
     /// RFC 3339 with milliseconds, for the control plane.
     pub fn to_rfc3339(self) -> String {
         let dt = self.to_datetime();

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::schema::{FieldDef, Schema};
 use crate::store::activities::ActivityType;
+use crate::store::catalog::{AssetsFixture, CampaignDef};
 use crate::store::leads::{ListDef, Partition};
 use crate::store::objects::CustomObjectDef;
 use crate::store::programs::ProgramsFixture;
@@ -34,6 +35,8 @@ const ACTIVITY_TYPES: (&str, &str) = (
     "activity_types.json",
     include_str!("../fixtures/activity_types.json"),
 );
+const CAMPAIGNS: (&str, &str) = ("campaigns.json", include_str!("../fixtures/campaigns.json"));
+const ASSETS: (&str, &str) = ("assets.json", include_str!("../fixtures/assets.json"));
 const PROGRAM_MEMBER_FIELDS: (&str, &str) = (
     "program_member_fields.json",
     include_str!("../fixtures/program_member_fields.json"),
@@ -65,6 +68,8 @@ pub struct Fixtures {
     pub program_member_fields: Vec<FieldDef>,
     pub smart_lists: Vec<SmartListDef>,
     pub activity_types: Vec<ActivityType>,
+    pub campaigns: Vec<CampaignDef>,
+    pub assets: AssetsFixture,
 }
 
 impl Fixtures {
@@ -79,6 +84,8 @@ impl Fixtures {
             program_member_fields: read(dir, PROGRAM_MEMBER_FIELDS)?,
             smart_lists: read(dir, SMART_LISTS)?,
             activity_types: read(dir, ACTIVITY_TYPES)?,
+            campaigns: read(dir, CAMPAIGNS)?,
+            assets: read(dir, ASSETS)?,
         };
         fixtures.smart_lists(&Schema::new(fixtures.lead_fields.clone()))?;
         Ok(fixtures)
@@ -150,6 +157,27 @@ mod tests {
         let new_lead = fixtures.activity_types.iter().find(|t| t.id == 12).unwrap();
         assert_eq!(new_lead.name, "New Lead");
         assert!(new_lead.primary_attribute.is_none());
+        assert!(!fixtures.campaigns.is_empty());
+        assert!(!fixtures.assets.segmentations.is_empty());
+        assert!(!fixtures.assets.emails.is_empty());
+        assert!(!fixtures.assets.tokens.is_empty());
+    }
+
+    #[test]
+    fn a_time_that_does_not_parse_fails_the_load_and_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("mbm-times-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("campaigns.json"),
+            r#"[{"id":1,"name":"C","type":"batch","createdAt":"soon","updatedAt":"2024-01-01T00:00:00Z"}]"#,
+        )
+        .unwrap();
+        let error = Fixtures::load(Some(&dir)).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            error.contains("campaigns.json") && error.contains("'soon'"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! ISO 8601 times in every spelling real clients send, read to the millisecond.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::clock::Timestamp;
@@ -20,6 +21,58 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
         .or_else(|| rest.strip_prefix(' '))?;
     let (clock, offset) = split_offset(rest)?;
     Some(to_timestamp(date, parse_clock(clock)?, offset))
+}
+
+/// A time written in a fixture: any spelling [`parse_time`] reads, and the Asset API's own
+/// `2024-01-15T10:00:00Z+0000`, so a record copied from a Marketo answer loads as it is.
+pub fn parse_fixture_time(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    let text = text
+        .strip_suffix("+0000")
+        .filter(|rest| rest.ends_with('Z'))
+        .unwrap_or(text);
+    parse_time(text)
+}
+
+fn deserialize_fixture_time<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Timestamp, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_fixture_time(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not an ISO 8601 time")))
+}
+
+/// A fixture time the REST API writes as `2024-01-15T10:00:00Z` (static lists, campaigns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RestTime(pub Timestamp);
+
+/// A fixture time the Asset API writes as `2024-01-15T10:00:00Z+0000` (programs, emails,
+/// segmentations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AssetTime(pub Timestamp);
+
+impl<'de> Deserialize<'de> for RestTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RestTime, D::Error> {
+        deserialize_fixture_time(deserializer).map(RestTime)
+    }
+}
+
+impl Serialize for RestTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_marketo())
+    }
+}
+
+impl<'de> Deserialize<'de> for AssetTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AssetTime, D::Error> {
+        deserialize_fixture_time(deserializer).map(AssetTime)
+    }
+}
+
+impl Serialize for AssetTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_asset())
+    }
 }
 
 fn number(digits: &str) -> Option<u32> {
@@ -134,6 +187,27 @@ mod tests {
         assert_eq!(
             parse_time("2026-11-27"),
             Some(Timestamp(T - (5 * 3600 + 18 * 60 + 49) * 1000))
+        );
+    }
+
+    #[test]
+    fn fixture_times_are_written_back_as_each_api_spells_them() {
+        let rest: RestTime = serde_json::from_str(r#""2026-11-27T05:18:49Z+0000""#).unwrap();
+        assert_eq!(rest.0, Timestamp(T));
+        assert_eq!(
+            serde_json::to_string(&rest).unwrap(),
+            r#""2026-11-27T05:18:49Z""#
+        );
+        let asset: AssetTime = serde_json::from_str(r#""2026-11-27T06:18:49+01:00""#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&asset).unwrap(),
+            r#""2026-11-27T05:18:49Z+0000""#
+        );
+        let error = serde_json::from_str::<RestTime>(r#""last tuesday""#).unwrap_err();
+        assert!(error.to_string().contains("'last tuesday'"), "{error}");
+        assert_eq!(
+            parse_fixture_time("2026-11-27T05:18:49+0000"),
+            Some(Timestamp(T))
         );
     }
 

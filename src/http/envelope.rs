@@ -149,6 +149,54 @@ pub fn listing<T: Serialize>(
     json_response(StatusCode::OK, to_json(&envelope))
 }
 
+/// The warning the Asset API answers with, and no `result`, when nothing is found.
+pub const NO_ASSETS: &str = "No assets found for the given search criteria.";
+
+/// The Asset API's envelope: `errors` and `warnings` always written, in the order recorded
+/// answers have them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssetEnvelope<'a, T: Serialize> {
+    success: bool,
+    errors: &'a [ErrorItem<'a>],
+    request_id: &'a str,
+    warnings: &'a [&'a str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a [T]>,
+}
+
+/// A successful Asset API answer; an empty `result` is instead the "No assets found"
+/// warning with no `result` at all, as Marketo answers a browse past its end.
+pub fn asset_result<T: Serialize>(request_id: &RequestId, result: &[T]) -> Response {
+    let found = !result.is_empty();
+    let envelope = AssetEnvelope {
+        success: true,
+        errors: &[],
+        request_id: &request_id.0,
+        warnings: if found { &[] } else { &[NO_ASSETS] },
+        result: found.then_some(result),
+    };
+    json_response(StatusCode::OK, to_json(&envelope))
+}
+
+/// An Asset API refusal: `success: false`, the error, and empty `warnings`.
+pub fn asset_error(request_id: &RequestId, error: &ApiError) -> Response {
+    let message = error.to_string();
+    let envelope = AssetEnvelope::<()> {
+        success: false,
+        errors: &[ErrorItem {
+            code: error.code(),
+            message: &message,
+        }],
+        request_id: &request_id.0,
+        warnings: &[],
+        result: None,
+    };
+    let mut response = json_response(error.http_status(), to_json(&envelope));
+    response.extensions_mut().insert(MarketoCode(error.code()));
+    response
+}
+
 /// Turns an [`ErrorMarker`] on a response into Marketo's error envelope; other responses
 /// pass unchanged.
 pub fn render_errors(state: &AppState, mut response: Response) -> Response {
@@ -176,6 +224,30 @@ pub fn render_errors(state: &AppState, mut response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn body(response: Response) -> serde_json::Value {
+        let bytes = futures_util::FutureExt::now_or_never(axum::body::to_bytes(
+            response.into_body(),
+            usize::MAX,
+        ))
+        .unwrap()
+        .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn an_empty_asset_answer_is_the_no_assets_warning_without_result() {
+        let id = RequestId("888#178b2027952".into());
+        let text = body(asset_result::<u32>(&id, &[])).to_string();
+        assert_eq!(
+            text,
+            r#"{"success":true,"errors":[],"requestId":"888#178b2027952","warnings":["No assets found for the given search criteria."]}"#
+        );
+        assert_eq!(
+            body(asset_result(&id, &[7])).to_string(),
+            r#"{"success":true,"errors":[],"requestId":"888#178b2027952","warnings":[],"result":[7]}"#
+        );
+    }
 
     #[test]
     fn request_ids_end_with_the_clock_time_in_hex() {

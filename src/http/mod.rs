@@ -2,6 +2,7 @@
 //! make every answer Marketo-shaped.
 
 pub mod batch;
+pub mod browse;
 pub mod bulk_export;
 pub mod bulk_leads;
 pub mod bulk_members;
@@ -18,9 +19,13 @@ pub mod paging;
 pub mod range;
 pub mod registry;
 pub mod rest_activities;
+pub mod rest_assets;
+pub mod rest_campaigns;
 pub mod rest_leads;
+pub mod rest_lists;
 pub mod rest_objects;
 pub mod rest_programs;
+pub mod rest_stats;
 pub mod ui;
 pub mod upload;
 
@@ -38,6 +43,10 @@ pub fn api() -> Api {
         .merge(rest_activities::routes())
         .merge(rest_objects::routes())
         .merge(rest_programs::routes())
+        .merge(rest_stats::routes())
+        .merge(rest_lists::routes())
+        .merge(rest_campaigns::routes())
+        .merge(rest_assets::routes())
         .merge(control::routes())
         .merge(ui::routes())
 }

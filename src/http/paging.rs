@@ -1,4 +1,5 @@
-//! `batchSize` and `nextPageToken` for the read-back listings.
+//! `batchSize` and `nextPageToken` for the read-back listings; `offset` and `maxReturn` for
+//! the Asset API's browses.
 
 use crate::error::ApiError;
 
@@ -71,6 +72,54 @@ impl Page {
         let end = (start + self.size).min(items.len());
         let next = (end < items.len()).then(|| encode_token(end));
         (&items[start..end], next)
+    }
+}
+
+/// The Asset API's page when a browse names none, and its largest.
+pub const ASSET_DEFAULT_RETURN: usize = 20;
+pub const ASSET_MAX_RETURN: usize = 200;
+
+/// An Asset API page: `offset` (default 0) and `maxReturn` (1 to 200, default 20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssetPage {
+    pub offset: usize,
+    pub max_return: usize,
+}
+
+impl AssetPage {
+    /// Reads the page; `size_names` are the parameters that may give its size, the first
+    /// present one winning (`maxReturn`, and for segmentations also `batchSize`).
+    pub fn from_params(params: &Params, size_names: &[&str]) -> Result<AssetPage, ApiError> {
+        let max_return = match size_names.iter().find_map(|name| params.get(name)) {
+            None => ASSET_DEFAULT_RETURN,
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|size| (1..=ASSET_MAX_RETURN).contains(size))
+                .ok_or_else(|| ApiError::InvalidValue {
+                    value: text.to_owned(),
+                    expected: "integer from 1 to 200",
+                })?,
+        };
+        let offset = match params.get("offset") {
+            None => 0,
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| ApiError::InvalidValue {
+                    value: text.to_owned(),
+                    expected: "integer of 0 or more",
+                })?,
+        };
+        Ok(AssetPage { offset, max_return })
+    }
+
+    /// The slice of `items` this page holds: empty past the end.
+    pub fn take<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+        let start = self.offset.min(items.len());
+        let end = start.saturating_add(self.max_return).min(items.len());
+        &items[start..end]
     }
 }
 
@@ -156,6 +205,51 @@ mod tests {
             size: 3,
         };
         assert_eq!(second.take(&items), (&items[2..5], None));
+    }
+
+    #[test]
+    fn asset_pages_default_to_20_and_take_their_size_from_the_first_name_given() {
+        let page = AssetPage::from_params(&Params::parse(b""), &["maxReturn"]).unwrap();
+        assert_eq!(
+            page,
+            AssetPage {
+                offset: 0,
+                max_return: 20
+            }
+        );
+        let page = AssetPage::from_params(
+            &Params::parse(b"batchSize=200&offset=5"),
+            &["maxReturn", "batchSize"],
+        )
+        .unwrap();
+        assert_eq!(
+            page,
+            AssetPage {
+                offset: 5,
+                max_return: 200
+            }
+        );
+        for query in ["maxReturn=201", "maxReturn=0", "maxReturn=x", "offset=-1"] {
+            let error = AssetPage::from_params(&Params::parse(query.as_bytes()), &["maxReturn"]);
+            assert_eq!(error.unwrap_err().code(), "1001", "{query}");
+        }
+        let items: Vec<u32> = (0..5).collect();
+        assert_eq!(
+            AssetPage {
+                offset: 3,
+                max_return: 20
+            }
+            .take(&items),
+            [3, 4]
+        );
+        assert!(
+            AssetPage {
+                offset: 9,
+                max_return: 20
+            }
+            .take(&items)
+            .is_empty()
+        );
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub enum Tag {
     Activities,
     CustomObjects,
     ProgramMembers,
+    Usage,
+    StaticLists,
+    Campaigns,
+    Assets,
     Control,
 }
 
@@ -34,6 +38,10 @@ impl Tag {
             Tag::Leads => "Leads",
             Tag::CustomObjects => "Custom Objects",
             Tag::ProgramMembers => "Program Members",
+            Tag::Usage => "Usage",
+            Tag::StaticLists => "Static Lists",
+            Tag::Campaigns => "Campaigns",
+            Tag::Assets => "Assets",
             Tag::Control => "Mock control plane",
         }
     }

@@ -10,6 +10,7 @@ use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::iso8601::RestTime;
 use crate::schema::{FieldId, Schema, Value, ValueRef, Values};
 use crate::words;
 
@@ -23,20 +24,28 @@ pub struct Partition {
     pub description: String,
 }
 
-/// A static list from the fixtures.
+/// A static list from the fixtures, serialized as `GET /rest/v1/lists.json` lists it: optional
+/// members left out when empty, as real answers leave them out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListDef {
     pub id: u32,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub program_name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<u32>,
+    #[serde(default = "default_workspace")]
     pub workspace_name: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: RestTime,
+    pub updated_at: RestTime,
+}
+
+/// The workspace every instance has, where a fixture names none.
+pub fn default_workspace() -> String {
+    "Default".to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -317,6 +326,13 @@ impl LeadDb {
     /// The partition leads go to when an import names none.
     pub fn default_partition(&self) -> u16 {
         self.partitions.first().map_or(1, |p| p.id)
+    }
+
+    /// Every static list, by id.
+    pub fn lists(&self) -> Vec<&ListDef> {
+        let mut lists: Vec<&ListDef> = self.lists.values().map(|(def, _)| def).collect();
+        lists.sort_by_key(|def| def.id);
+        lists
     }
 
     pub fn list(&self, id: u32) -> Option<(&ListDef, &BTreeSet<LeadId>)> {

@@ -3,6 +3,7 @@
 //! members at once can never deadlock; methods are synchronous and callers hold it briefly.
 
 pub mod activities;
+pub mod catalog;
 pub mod leads;
 pub mod objects;
 pub mod programs;
@@ -17,6 +18,7 @@ pub use programs::ProgramDb;
 use crate::fixtures::Fixtures;
 use crate::schema::Schema;
 use activities::{ActivityLog, ActivityType};
+use catalog::Catalog;
 use smart_lists::SmartList;
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct Db {
     pub smart_lists: Vec<SmartList>,
     pub activities: ActivityLog,
     pub activity_types: Vec<ActivityType>,
+    /// Smart campaigns, segmentations, emails and tokens: read, never written.
+    pub catalog: Catalog,
 }
 
 impl Db {
@@ -41,6 +45,7 @@ impl Db {
             smart_lists,
             activities: ActivityLog::default(),
             activity_types: fixtures.activity_types.clone(),
+            catalog: Catalog::new(fixtures.campaigns.clone(), fixtures.assets.clone()),
             generation,
             leads: LeadDb::new(
                 lead_schema,

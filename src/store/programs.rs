@@ -6,7 +6,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::LeadId;
+use super::catalog::{FolderRef, FolderType, UI_URL};
 use crate::clock::Timestamp;
+use crate::iso8601::AssetTime;
 use crate::schema::{FieldDef, FieldId, Schema, Value, ValueRef, Values};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,14 +36,63 @@ pub struct ProgramDef {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// The program type as Marketo names it inside (`program`, `event`, `webinar`,
+    /// `nurture`, `email`); the Asset API shows [`ProgramDef::asset_type`].
     #[serde(rename = "type")]
     pub kind: String,
     pub channel: String,
     #[serde(default)]
     pub workspace: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: AssetTime,
+    pub updated_at: AssetTime,
+    /// `on`/`off` for an engagement program, `locked`/`unlocked` for an email program, else
+    /// empty.
+    #[serde(default)]
+    pub status: String,
+    /// The folder the program sits in; [`ProgramDef::folder`] when the fixture names none.
+    #[serde(default, rename = "folder")]
+    pub folder_ref: Option<FolderRef>,
 }
+
+impl ProgramDef {
+    /// The type as the Asset API writes it: `Default`, `Event`, `Event with Webinar`,
+    /// `Engagement` or `Email`; a fixture may also use those names itself.
+    pub fn asset_type(&self) -> &str {
+        match self.kind.to_ascii_lowercase().as_str() {
+            "program" | "default" => "Default",
+            "event" => "Event",
+            "webinar" | "event with webinar" => "Event with Webinar",
+            "nurture" | "engagement" => "Engagement",
+            "email" => "Email",
+            _ => &self.kind,
+        }
+    }
+
+    /// The program's page in the Marketo UI: `#PG` for a default program, `#ME` for events,
+    /// `#EBP` for email programs, `#NP` for engagement programs, as recorded answers show.
+    pub fn url(&self) -> String {
+        let prefix = match self.asset_type() {
+            "Event" | "Event with Webinar" => "ME",
+            "Email" => "EBP",
+            "Engagement" => "NP",
+            _ => "PG",
+        };
+        format!("{UI_URL}/#{prefix}{}A1", self.id)
+    }
+
+    /// The folder the program sits in; the top of Marketing Activities when the fixture names
+    /// none.
+    pub fn folder(&self) -> FolderRef {
+        self.folder_ref.clone().unwrap_or_else(|| FolderRef {
+            kind: FolderType::Folder,
+            value: MARKETING_ACTIVITIES,
+            folder_name: Some("Marketing Activities".to_owned()),
+        })
+    }
+}
+
+/// The folder id the mock gives the top of Marketing Activities.
+pub const MARKETING_ACTIVITIES: u32 = 40;
 
 /// `programs.json`: the channels and the programs on them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,8 +347,10 @@ mod tests {
                 kind: "event".into(),
                 channel: "Webinar".into(),
                 workspace: "Default".into(),
-                created_at: String::new(),
-                updated_at: String::new(),
+                created_at: AssetTime(Timestamp(0)),
+                updated_at: AssetTime(Timestamp(0)),
+                status: String::new(),
+                folder_ref: None,
             }],
         };
         ProgramDb::new(fixture, Vec::new())

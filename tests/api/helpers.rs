@@ -276,3 +276,36 @@ pub async fn json(request: reqwest::RequestBuilder) -> Value {
 pub async fn status(request: reqwest::RequestBuilder) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
+
+/// A fixtures directory holding `files` (name, JSON text), removed when dropped.
+pub struct FixtureDir(pub std::path::PathBuf);
+
+impl FixtureDir {
+    pub fn new(files: &[(&str, &str)]) -> FixtureDir {
+        let dir = std::env::temp_dir().join(format!("mbm-fixtures-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        FixtureDir(dir)
+    }
+}
+
+impl Drop for FixtureDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether a time is written exactly `YYYY-MM-DDTHH:MM:SSZ`, the one format Airbyte parses.
+pub fn is_whole_second_utc(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 20
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b'T',
+            13 | 16 => *b == b':',
+            19 => *b == b'Z',
+            _ => b.is_ascii_digit(),
+        })
+}

@@ -1,6 +1,8 @@
 //! Integration tests: each spawns the real server on port 0 and talks HTTP with a real client.
 
 mod activities;
+mod assets;
+mod campaigns;
 mod control;
 mod custom_objects;
 mod exports;
@@ -9,6 +11,7 @@ mod identity;
 mod import_errors;
 mod leads_import;
 mod leads_readback;
+mod lists;
 mod openapi;
 mod process;
 mod program_members;
@@ -16,3 +19,4 @@ mod queue;
 mod robustness;
 mod routing;
 mod ui;
+mod usage;

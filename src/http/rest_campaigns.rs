@@ -1,0 +1,76 @@
+//! `GET /rest/v1/campaigns.json`: the smart campaigns of `campaigns.json`, paged by token.
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+
+use super::browse::{Listed, RestFilter, boolean};
+use super::envelope::{RequestId, listing};
+use super::extract::{Authorized, Params, method_get_params};
+use super::paging::Page;
+use super::registry::{Api, BodyKind, Tag};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::catalog::CampaignDef;
+
+pub fn routes() -> Api {
+    Api::new(Tag::Campaigns)
+        .get(
+            "/rest/v1/campaigns.json",
+            "Get campaigns (id, name, programName, workspaceName, isTriggerable; batchSize, nextPageToken)",
+            campaigns,
+        )
+        .post(
+            "/rest/v1/campaigns.json",
+            "Get campaigns (_method=GET with a form body)",
+            BodyKind::Form,
+            campaigns_by_post,
+        )
+}
+
+/// Campaigns by id, paged like static lists. `isTriggerable=true` keeps the campaigns the API
+/// may request; `false`, like its absence, filters nothing.
+async fn campaigns(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    campaigns_page(&state, &auth.query, &request_id)
+}
+
+/// `POST ...?_method=GET` with a form body, as marketorestpython asks for campaigns (the ids
+/// in the body, one `id` each).
+async fn campaigns_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = method_get_params(auth.query, request).await?;
+    campaigns_page(&state, &params, &request_id)
+}
+
+fn campaigns_page(
+    state: &AppState,
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
+    let filter = RestFilter::from_params(params)?;
+    let triggerable = boolean(params, "isTriggerable")?.unwrap_or(false);
+    let page = Page::from_params(params)?;
+    let db = state.read_db();
+    let found: Vec<&CampaignDef> = db
+        .catalog
+        .campaigns
+        .iter()
+        .filter(|campaign| {
+            filter.matches(Listed {
+                id: campaign.id,
+                name: &campaign.name,
+                program_name: campaign.program_name.as_deref(),
+                workspace_name: &campaign.workspace_name,
+            }) && (!triggerable || campaign.is_triggerable())
+        })
+        .collect();
+    let (items, next) = page.take(&found);
+    Ok(listing(request_id, Some(items), next.as_deref(), None))
+}

@@ -1,0 +1,74 @@
+//! `GET /rest/v1/lists.json`: the static lists of `lists.json`, paged by token.
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+
+use super::browse::{Listed, RestFilter};
+use super::envelope::{RequestId, listing};
+use super::extract::{Authorized, Params, method_get_params};
+use super::paging::Page;
+use super::registry::{Api, BodyKind, Tag};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::leads::ListDef;
+
+pub fn routes() -> Api {
+    Api::new(Tag::StaticLists)
+        .get(
+            "/rest/v1/lists.json",
+            "Get static lists (id, name, programName, workspaceName; batchSize, nextPageToken)",
+            lists,
+        )
+        .post(
+            "/rest/v1/lists.json",
+            "Get static lists (_method=GET with a form body)",
+            BodyKind::Form,
+            lists_by_post,
+        )
+}
+
+/// Lists by id; `nextPageToken` while more remain, never `moreResult`, and `result: []` when
+/// none match (tap-marketo reads `result` without a guard).
+async fn lists(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    lists_page(&state, &auth.query, &request_id)
+}
+
+/// `POST ...?_method=GET` with a form body, for filters too long for a URI.
+async fn lists_by_post(
+    auth: Authorized,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = method_get_params(auth.query, request).await?;
+    lists_page(&state, &params, &request_id)
+}
+
+fn lists_page(
+    state: &AppState,
+    params: &Params,
+    request_id: &RequestId,
+) -> Result<Response, ApiError> {
+    let filter = RestFilter::from_params(params)?;
+    let page = Page::from_params(params)?;
+    let db = state.read_db();
+    let found: Vec<&ListDef> = db
+        .leads
+        .lists()
+        .into_iter()
+        .filter(|list| {
+            filter.matches(Listed {
+                id: list.id,
+                name: &list.name,
+                program_name: Some(list.program_name.as_str()).filter(|p| !p.is_empty()),
+                workspace_name: &list.workspace_name,
+            })
+        })
+        .collect();
+    let (items, next) = page.take(&found);
+    Ok(listing(request_id, Some(items), next.as_deref(), None))
+}
