@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs two real ETL tools end to end against a freshly started mock and checks what they
+# emit: tap-marketo (Singer) and airbyte-source-marketo, both pinned, each in its own venv
+# under target/. tests/clients/etl_check.py seeds the mock through the real API (Bulk
+# Import of fixtures/samples/leads-good.csv), runs tap-marketo --discover then a sync of
+# `leads` and `activities_new_lead`, and Airbyte check, discover, read of the same two
+# streams, then checks that every imported lead comes back with its values and exactly one
+# New Lead activity (type 12). Last line: `N passed, M failed`; non-zero exit on failure.
+#
+#   MOCK_BINARY=target/debug/marketo-bulk-mock  run this server instead of `cargo build --release`
+#   ETL_TOOLS="tap airbyte"                     which tools to run (default both)
+#   ETL_WORK=target/etl-check                   where configs, catalogs, outputs and the
+#                                               mock's request journal of each step are kept
+#   ETL_LEADS=fixtures/samples/leads-good.csv   the leads to import
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+TOOLS="${ETL_TOOLS:-tap airbyte}"
+WORK="${ETL_WORK:-$TARGET_DIR/etl-check}"
+LEADS="${ETL_LEADS:-$ROOT/fixtures/samples/leads-good.csv}"
+TAP_VENV="${TAP_VENV:-$TARGET_DIR/etl-venv-tap}"
+AIRBYTE_VENV="${AIRBYTE_VENV:-$TARGET_DIR/etl-venv-airbyte}"
+
+# Pinned: the versions whose calls were recorded (what the mock's ETL support is built against).
+install() { # venv, requirement
+    if [[ ! -x "$1/bin/python" ]]; then
+        python3 -m venv "$1"
+    fi
+    "$1/bin/pip" install --quiet --disable-pip-version-check "$2"
+}
+TOOL_ARGS=()
+for tool in $TOOLS; do
+    case "$tool" in
+        tap)
+            echo "== installing tap-marketo 2.9.4 into $TAP_VENV"
+            install "$TAP_VENV" "tap-marketo==2.9.4"
+            TOOL_ARGS+=(--tap "$TAP_VENV/bin/python")
+            ;;
+        airbyte)
+            echo "== installing airbyte-source-marketo 2.1.3 into $AIRBYTE_VENV"
+            install "$AIRBYTE_VENV" "airbyte-source-marketo==2.1.3"
+            TOOL_ARGS+=(--airbyte "$AIRBYTE_VENV/bin/python")
+            ;;
+        *)
+            echo "unknown tool '$tool' in ETL_TOOLS (tap, airbyte)" >&2
+            exit 2
+            ;;
+    esac
+done
+if [[ ${#TOOL_ARGS[@]} -eq 0 ]]; then
+    echo "ETL_TOOLS names no tool (tap, airbyte)" >&2
+    exit 2
+fi
+
+# MOCK_BINARY names an already built server (e.g. target/debug/marketo-bulk-mock) and skips the build.
+if [[ -n "${MOCK_BINARY:-}" ]]; then
+    BINARY="$MOCK_BINARY"
+else
+    cargo build --release --quiet
+    BINARY="$TARGET_DIR/release/marketo-bulk-mock"
+fi
+if [[ ! -x "$BINARY" ]]; then
+    echo "no executable server at $BINARY" >&2
+    exit 1
+fi
+LOG="$(mktemp)"
+"$BINARY" --host 127.0.0.1 --port 0 >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
+for _ in $(seq 1 100); do
+    grep -q "listening on" "$LOG" && break
+    sleep 0.05
+done
+BASE="$(grep -o 'http://[0-9.:]*' "$LOG" | head -n 1)"
+if [[ -z "$BASE" ]]; then
+    echo "the server did not start:" >&2
+    cat "$LOG" >&2
+    exit 1
+fi
+echo "== ETL tools against the mock at $BASE (outputs in $WORK)"
+mkdir -p "$WORK"
+rm -rf "$WORK/tap-marketo" "$WORK/airbyte"
+python3 tests/clients/etl_check.py --base "$BASE" --leads "$LEADS" --work "$WORK" "${TOOL_ARGS[@]}"
