@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -10,13 +11,15 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::fixtures::{FixtureError, Fixtures};
 use crate::http;
+use crate::instances::{InstanceError, Instances};
 use crate::server::{self, ConnectionLimits};
-use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Fixtures(#[from] FixtureError),
+    #[error(transparent)]
+    Instance(#[from] InstanceError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -31,7 +34,7 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub struct App {
     listener: TcpListener,
     addr: SocketAddr,
-    state: AppState,
+    instances: Arc<Instances>,
     shutdown_timeout: Duration,
     connection_limits: ConnectionLimits,
 }
@@ -40,7 +43,7 @@ impl App {
     /// Loads fixtures, starts the job engine and binds the listener. Needs a Tokio runtime.
     pub async fn build(config: &Config) -> Result<App, StartError> {
         let fixtures = Fixtures::load(config.fixtures.as_deref())?;
-        let state = AppState::new(config, &fixtures);
+        let instances = Arc::new(Instances::start(config, fixtures)?);
         let addr = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(addr)
             .await
@@ -51,7 +54,7 @@ impl App {
         Ok(App {
             listener,
             addr,
-            state,
+            instances,
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
             connection_limits: ConnectionLimits {
                 header_timeout: Duration::from_secs(config.header_timeout_secs),
@@ -74,13 +77,10 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let front = http::front(self.state.clone());
+        let front = http::front(self.instances.clone());
         tracing::info!("listening on http://{}", self.addr);
         server::serve(self.listener, front, self.connection_limits, shutdown).await?;
-        let (dropped, ()) = tokio::join!(
-            self.state.engine.shutdown(self.shutdown_timeout),
-            self.state.exports.shutdown(self.shutdown_timeout)
-        );
+        let dropped = self.instances.shutdown(self.shutdown_timeout).await;
         if dropped.is_empty() {
             tracing::info!("stopped");
         } else {

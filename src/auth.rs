@@ -69,6 +69,11 @@ impl Tokens {
         self.table.write().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The client these tokens are issued to.
+    pub fn client_id(&self) -> &str {
+        &self.credentials.client_id
+    }
+
     /// The scope names the API-only user, as Marketo's does; the usage report counts calls
     /// under the same name.
     pub fn scope(&self) -> String {

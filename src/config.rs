@@ -36,6 +36,21 @@ pub struct Config {
     )]
     pub client_secret: String,
 
+    /// A JSON file listing more instances: `[{"clientId", "clientSecret", "munchkinId"?,
+    /// "fixtures"?, "seed"?}]`; paths are relative to the file.
+    #[arg(long, env = "MARKETO_MOCK_INSTANCES", value_name = "FILE")]
+    pub instances: Option<PathBuf>,
+
+    /// The identity endpoint accepts any client id: the first token request of an unknown one
+    /// makes an instance of its own, pinned to the secret it sent.
+    #[arg(long, env = "MARKETO_MOCK_OPEN_INSTANCES")]
+    pub open_instances: bool,
+
+    /// An export file (the shape `GET /_mock/export` returns) loaded into the default instance
+    /// at start-up.
+    #[arg(long, env = "MARKETO_MOCK_SEED", value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+
     /// Directory of fixture files overriding the bundled ones (any file absent there is bundled).
     #[arg(long, env = "MARKETO_MOCK_FIXTURES", value_name = "DIR")]
     pub fixtures: Option<PathBuf>,

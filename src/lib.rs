@@ -2,6 +2,8 @@
 //!
 //! - [`config`]: flags and their `MARKETO_MOCK_` environment twins.
 //! - [`app`]: builds the application, binds its port, serves until stopped.
+//! - [`instances`]: the Marketo instances one server holds, keyed by client id; [`state`]:
+//!   one instance's world.
 //! - [`server`]: the HTTP/1.1 connection loop, with header deadlines and graceful shutdown.
 //! - [`http`]: the routes (identity, bulk imports, read-back, control plane) and the layers
 //!   that make every answer Marketo-shaped.
@@ -31,6 +33,7 @@ pub mod fixtures;
 pub mod healthcheck;
 pub mod http;
 pub mod import;
+pub mod instances;
 pub mod iso8601;
 pub mod jobs;
 pub mod journal;

@@ -215,6 +215,28 @@ pub fn seed(state: &AppState, request: SeedRequest) -> Json {
     json!({ "leads": leads, "customObjects": objects, "programMembers": members })
 }
 
+/// The first record a seed did not import, named by its group and index, with its reason.
+pub fn first_refusal(outcome: &Json) -> Option<String> {
+    let failed = |report: &Json| report["status"] == "failed";
+    let reason = |report: &Json| report["reason"].as_str().unwrap_or("refused").to_owned();
+    let index = |report: &Json| report["index"].as_u64().unwrap_or(0);
+    if let Some(report) = outcome["leads"].as_array()?.iter().find(|r| failed(r)) {
+        return Some(format!("leads[{}]: {}", index(report), reason(report)));
+    }
+    for group in ["customObjects", "programMembers"] {
+        for (name, reports) in outcome[group].as_object()? {
+            if let Some(report) = reports.as_array()?.iter().find(|r| failed(r)) {
+                return Some(format!(
+                    "{group}.{name}[{}]: {}",
+                    index(report),
+                    reason(report)
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// The whole state, in the shape `seed` takes (plus the system fields it skips).
 pub fn export(db: &Db) -> Json {
     let lead_schema = db.leads.schema();

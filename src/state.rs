@@ -8,8 +8,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::export::ExportEngine;
 use crate::faults::Faults;
-use crate::fixtures::{FixtureError, Fixtures};
+use crate::fixtures::Fixtures;
 use crate::import::driver::ImportContext;
+use crate::instances::InstanceSpec;
 use crate::jobs::{Engine, ImportKind, Limits, Timing};
 use crate::journal::Journal;
 use crate::limits::ApiLimits;
@@ -52,12 +53,12 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// Builds the state and starts the job engine on the current runtime.
-    pub fn new(config: &Config, fixtures: &Fixtures) -> AppState {
+    /// Builds one instance's world and starts its engines on the current runtime.
+    pub fn new(config: &Config, spec: &InstanceSpec, fixtures: &Fixtures) -> AppState {
         let clock = Clock::new(config.clock);
         let credentials = Credentials {
-            client_id: config.client_id.clone(),
-            client_secret: config.client_secret.clone(),
+            client_id: spec.client_id.clone(),
+            client_secret: spec.client_secret.clone(),
         };
         let tokens = Tokens::new(
             clock.clone(),
@@ -97,6 +98,11 @@ impl AppState {
         }))
     }
 
+    /// The client id whose instance this is.
+    pub fn client_id(&self) -> &str {
+        self.tokens.client_id()
+    }
+
     pub fn read_db(&self) -> std::sync::RwLockReadGuard<'_, Db> {
         self.db.read().unwrap_or_else(|p| p.into_inner())
     }
@@ -116,28 +122,20 @@ impl AppState {
         }
     }
 
-    /// Forgets every job, token, record, fault and journal entry, reloads the fixtures, and
-    /// returns the clock mode, timing and limits to their startup settings.
-    pub fn reset(&self) -> Result<(), FixtureError> {
-        let config = &self.settings.config;
-        let fixtures = Fixtures::load(config.fixtures.as_deref())?;
-        self.engine.reset();
-        self.exports.reset();
-        {
-            let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
-            let generation = db.generation + 1;
-            *db = Db::new(&fixtures, generation);
-        }
-        self.tokens.clear();
-        self.faults.clear();
-        self.journal.clear();
-        self.limits.set(config.limit_settings());
-        self.limits.reset_counts();
-        self.calls.clear();
-        self.set_timing(config.timing());
-        self.exports.set_limits(config.export_limits());
-        self.clock.set_mode(config.clock);
-        Ok(())
+    /// Stops this world's engines at once: no job starts or goes on. A reset or a dropped
+    /// instance leaves its old world this way.
+    pub fn stop(&self) {
+        self.engine.stop();
+        self.exports.stop();
+    }
+
+    /// Stops starting jobs and gives running ones `deadline`; the batches that did not finish.
+    pub async fn shutdown(&self, deadline: Duration) -> Vec<u32> {
+        let (dropped, ()) = tokio::join!(
+            self.engine.shutdown(deadline),
+            self.exports.shutdown(deadline)
+        );
+        dropped
     }
 }
 

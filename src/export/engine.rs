@@ -481,6 +481,11 @@ impl ExportEngine {
         self.inner.wake.notify_one();
     }
 
+    /// Stops at once: no job starts; a processing one ends when its file is written.
+    pub fn stop(&self) {
+        self.inner.stop.cancel();
+    }
+
     /// Stops starting jobs and fails queued ones; processing ones get `deadline` to finish.
     pub async fn shutdown(&self, deadline: Duration) {
         self.inner.stop.cancel();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -162,13 +162,10 @@ pub struct ExportPath {
     export_id: Option<String>,
 }
 
-impl FromRequestParts<AppState> for ExportPath {
+impl<S: Send + Sync> FromRequestParts<S> for ExportPath {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<ExportPath, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ExportPath, ApiError> {
         // Routes without a capture have no parameters, which axum reports as an error.
         let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
@@ -266,7 +263,7 @@ fn answer(job: &ExportJob, request_id: &RequestId) -> Response {
 
 async fn create(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     path: ExportPath,
     request: Request,
@@ -287,7 +284,7 @@ async fn create(
 
 async fn enqueue(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     path: ExportPath,
 ) -> Result<Response, ApiError> {
@@ -298,7 +295,7 @@ async fn enqueue(
 
 async fn status(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     path: ExportPath,
 ) -> Result<Response, ApiError> {
@@ -307,7 +304,7 @@ async fn status(
 
 async fn cancel(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     path: ExportPath,
 ) -> Result<Response, ApiError> {
@@ -318,12 +315,7 @@ async fn cancel(
 
 /// The file of a completed job, whole or the one range asked; anything else is a plain-text
 /// 404, as Marketo answers before a file exists.
-async fn file(
-    _: Authorized,
-    State(state): State<AppState>,
-    path: ExportPath,
-    request: Request,
-) -> Response {
+async fn file(_: Authorized, state: AppState, path: ExportPath, request: Request) -> Response {
     let Some((job, file)) = path
         .job(&state)
         .ok()
@@ -374,7 +366,7 @@ async fn file(
 /// comma list or the parameter repeated, in any case).
 async fn list(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     path: ExportPath,
 ) -> Result<Response, ApiError> {

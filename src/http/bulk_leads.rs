@@ -1,6 +1,6 @@
 //! Bulk lead import: `POST /bulk/v1/leads.json` and the batch's status, failures and warnings.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use serde_json::json;
 
@@ -32,21 +32,21 @@ pub fn routes() -> Api {
         .get(
             "/bulk/v1/leads/batch/{batchId}/failures.json",
             "Get import lead failures",
-            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+            |_: Authorized, state: AppState, Segment(batch): Segment| async move {
                 batch_file(&state, &batch, ImportKind::Leads, ResultKind::Failures)
             },
         )
         .get(
             "/bulk/v1/leads/batch/{batchId}/warnings.json",
             "Get import lead warnings",
-            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+            |_: Authorized, state: AppState, Segment(batch): Segment| async move {
                 batch_file(&state, &batch, ImportKind::Leads, ResultKind::Warnings)
             },
         )
 }
 
 async fn create(
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -78,7 +78,7 @@ async fn create(
 
 async fn status(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(batch): Segment,
 ) -> Result<Response, ApiError> {

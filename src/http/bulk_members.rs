@@ -1,7 +1,7 @@
 //! Bulk program member import: `POST /bulk/v1/program/{programId}/members/import.json` and
 //! `GET /bulk/v1/program/members/import/{batchId}/...` (no program id, `program` singular).
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use serde_json::json;
 
@@ -29,7 +29,7 @@ pub fn routes() -> Api {
             "/bulk/v1/program/members/import/{batchId}/status.json",
             "Get import program member status",
             |_: Authorized,
-             State(state): State<AppState>,
+             state: AppState,
              request_id: RequestId,
              Segment(batch): Segment| async move {
                 lead_style_status(
@@ -43,7 +43,7 @@ pub fn routes() -> Api {
         .get(
             "/bulk/v1/program/members/import/{batchId}/failures.json",
             "Get import program member failures",
-            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+            |_: Authorized, state: AppState, Segment(batch): Segment| async move {
                 batch_file(
                     &state,
                     &batch,
@@ -55,7 +55,7 @@ pub fn routes() -> Api {
         .get(
             "/bulk/v1/program/members/import/{batchId}/warnings.json",
             "Get import program member warnings",
-            |_: Authorized, State(state): State<AppState>, Segment(batch): Segment| async move {
+            |_: Authorized, state: AppState, Segment(batch): Segment| async move {
                 batch_file(
                     &state,
                     &batch,
@@ -67,7 +67,7 @@ pub fn routes() -> Api {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(program): Segment,
     request: Request,

@@ -1,7 +1,7 @@
 //! Bulk custom object import: `POST /bulk/v1/customobjects/{apiName}/import.json` and the
 //! batch's status, failures and warnings under the same object name.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
@@ -35,7 +35,7 @@ pub fn routes() -> Api {
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/failures.json",
             "Get import custom object failures",
             |_: Authorized,
-             State(state): State<AppState>,
+             state: AppState,
              Segment((api, batch)): Segment<(String, String)>| async move {
                 result_file(&*object_batch(&state, &api, &batch)?, ResultKind::Failures)
             },
@@ -44,7 +44,7 @@ pub fn routes() -> Api {
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/warnings.json",
             "Get import custom object warnings",
             |_: Authorized,
-             State(state): State<AppState>,
+             state: AppState,
              Segment((api, batch)): Segment<(String, String)>| async move {
                 result_file(&*object_batch(&state, &api, &batch)?, ResultKind::Warnings)
             },
@@ -61,7 +61,7 @@ struct Created {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(api_name): Segment,
     request: Request,
@@ -108,7 +108,7 @@ fn object_batch(
 
 async fn status(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment((api_name, batch)): Segment<(String, String)>,
 ) -> Result<Response, ApiError> {

@@ -40,14 +40,12 @@ impl RequestId {
 
 /// A handler's request id is made when it asks for one; an error answer gets its own in
 /// [`render_errors`]. No request carries one it does not use.
-impl FromRequestParts<AppState> for RequestId {
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        _parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<RequestId, ApiError> {
-        Ok(RequestId::next(state))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<RequestId, ApiError> {
+        let state = AppState::from_request_parts(parts, &()).await?;
+        Ok(RequestId::next(&state))
     }
 }
 

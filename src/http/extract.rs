@@ -19,7 +19,11 @@ impl Params {
     }
 
     pub fn from_query(parts: &Parts) -> Params {
-        Params::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        Params::from_query_str(parts.uri.query().unwrap_or_default())
+    }
+
+    pub fn from_query_str(query: &str) -> Params {
+        Params::parse(query.as_bytes())
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -74,13 +78,41 @@ pub struct Authorized {
     pub query: Params,
 }
 
-impl FromRequestParts<AppState> for Authorized {
+/// Every instance, for the routes that manage them or pick one themselves (identity).
+#[derive(Clone)]
+pub struct Server(pub std::sync::Arc<crate::instances::Instances>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Server {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Authorized, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Server, ApiError> {
+        parts
+            .extensions
+            .get::<Server>()
+            .cloned()
+            .ok_or(ApiError::System)
+    }
+}
+
+/// The world of the instance a request is for: chosen by the front guard from the request's
+/// token (or the control plane's `/_mock/instances/{clientId}` prefix) before routing.
+impl<S: Send + Sync> FromRequestParts<S> for AppState {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<AppState, ApiError> {
+        parts
+            .extensions
+            .get::<AppState>()
+            .cloned()
+            .ok_or(ApiError::System)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Authorized, ApiError> {
+        let state = AppState::from_request_parts(parts, &()).await?;
         let query = Params::from_query(parts);
         state
             .tokens

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,8 +16,11 @@ use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
 use super::envelope::{MarketoCode, render_errors};
+use super::extract::{Params, Server, token_from_parts};
+use crate::config::Config;
 use crate::error::{ApiError, known_code};
 use crate::faults::RequestEffect;
+use crate::instances::Instances;
 use crate::journal::Entry;
 use crate::state::AppState;
 
@@ -62,38 +66,87 @@ fn is_open_control(path: &str) -> bool {
 #[derive(Clone)]
 pub struct Front {
     router: Router,
-    state: AppState,
+    instances: Arc<Instances>,
     body_timeout: Duration,
 }
 
+/// The control plane's prefix for one instance: `/_mock/instances/{clientId}/...` serves the
+/// route `/_mock/...` of that instance.
+const INSTANCE_PREFIX: &str = "/_mock/instances/";
+
 impl Front {
-    pub fn new(router: Router, state: AppState) -> Front {
-        let body_timeout = Duration::from_secs(state.settings.config.body_timeout_secs);
+    pub fn new(router: Router, instances: Arc<Instances>) -> Front {
+        let body_timeout = Duration::from_secs(instances.config().body_timeout_secs);
         Front {
             router,
-            state,
+            instances,
             body_timeout,
         }
     }
 
+    /// The world a request is for. An emulated call's token names its instance; a call
+    /// without a known token goes to the default instance (whose own checks then refuse a
+    /// stranger's token). A control call under an instance's prefix is that instance's, with
+    /// the prefix taken off; any other control call is the default instance's.
+    fn world_for(&self, request: &mut Request) -> Result<AppState, Response> {
+        let path = request.uri().path();
+        if let Some(rest) = path.strip_prefix(INSTANCE_PREFIX)
+            && let Some((client_id, route)) = rest.split_once('/')
+            && !route.is_empty()
+        {
+            let client_id = percent_decode(client_id);
+            let Some(world) = self.instances.get(&client_id) else {
+                return Err(control_error(
+                    StatusCode::NOT_FOUND,
+                    &format!("no instance '{client_id}'"),
+                ));
+            };
+            let query = request
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            let uri = format!("/_mock/{route}{query}");
+            *request.uri_mut() = uri
+                .parse()
+                .map_err(|_| control_error(StatusCode::BAD_REQUEST, "the path does not parse"))?;
+            return Ok(world);
+        }
+        if is_control(path) {
+            return Ok(self.instances.default_world());
+        }
+        let query = Params::from_query_str(request.uri().query().unwrap_or_default());
+        Ok(token_from_parts(request.headers(), &query)
+            .and_then(|token| self.instances.for_token(&token))
+            .unwrap_or_else(|| self.instances.default_world()))
+    }
+
     /// Answers one request. Errors are rendered as Marketo's envelope; control-plane calls go
-    /// through [`control_plane`]; every emulated call is recorded in the journal, after its
-    /// envelope is rendered so its code is known.
+    /// through [`control_plane`]; every emulated call is recorded in its instance's journal,
+    /// after its envelope is rendered so its code is known.
     pub async fn handle(self, mut request: Request) -> Response {
         // A body that stalls between chunks ends the call (604) instead of holding it open.
         if !request.body().is_end_stream() {
             let timeout = self.body_timeout;
             request = request.map(|body| Body::new(TimeoutBody::new(timeout, body)));
         }
-        let state = &self.state;
+        let state = match self.world_for(&mut request) {
+            Ok(world) => world,
+            Err(response) => return response,
+        };
+        request.extensions_mut().insert(state.clone());
+        request
+            .extensions_mut()
+            .insert(Server(self.instances.clone()));
         if is_control(request.uri().path()) {
-            let response = control_plane(state, request, &self.router).await;
-            return render_errors(state, response);
+            let config = self.instances.config();
+            let response = control_plane(config, request, &self.router).await;
+            return render_errors(&state, response);
         }
         let path = request.uri().path().to_owned();
         let method = request.method().clone();
         let query = request.uri().query().map(str::to_owned);
-        let response = render_errors(state, self.limited(request).await);
+        let response = render_errors(&state, self.limited(&state, request).await);
         state.journal.record(Entry {
             method,
             path,
@@ -115,8 +168,7 @@ impl Front {
 
     /// Admits the call under Marketo's limits (identity calls do not count, as in Marketo),
     /// then applies injected request faults while holding its place, then serves.
-    async fn limited(&self, request: Request) -> Response {
-        let state = &self.state;
+    async fn limited(&self, state: &AppState, request: Request) -> Response {
         let path = request.uri().path();
         if request
             .uri()
@@ -178,9 +230,8 @@ async fn caught(
 
 /// Guards the control plane: off entirely (but for health) with `--no-control-plane`, or
 /// behind `--admin-token`, given as `Authorization: Bearer <token>` or `X-Admin-Token`.
-async fn control_plane(state: &AppState, request: Request, router: &Router) -> Response {
+async fn control_plane(config: &Config, request: Request, router: &Router) -> Response {
     let path = request.uri().path();
-    let config = &state.settings.config;
     if path == "/_mock/health" {
         return route(router, request).await;
     }
@@ -226,4 +277,12 @@ fn proxy_error(status: u16) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
     response
+}
+
+/// A path segment with its percent escapes decoded (client ids may hold `@` or spaces).
+fn percent_decode(segment: &str) -> String {
+    form_urlencoded::parse(format!("x={segment}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| segment.to_owned())
 }

@@ -1,17 +1,16 @@
 //! `GET`/`POST /identity/oauth/token`: parameters in the query or a form body.
 
 use axum::body::to_bytes;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::envelope::json_response;
-use super::extract::Params;
+use super::extract::{Params, Server};
 use super::registry::{Api, BodyKind, Tag};
 use crate::auth::IdentityError;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Marketo's limit on an ordinary request body.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -31,7 +30,7 @@ pub fn routes() -> Api {
         )
 }
 
-async fn token(State(state): State<AppState>, request: Request) -> Response {
+async fn token(Server(instances): Server, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let mut params = Params::from_query(&parts);
     let is_form = parts
@@ -50,7 +49,7 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
             }
         }
     }
-    let issued = state.tokens.issue(
+    let issued = instances.issue_token(
         params.get("grant_type"),
         params.get("client_id"),
         params.get("client_secret"),

@@ -29,7 +29,9 @@ pub mod rest_stats;
 pub mod ui;
 pub mod upload;
 
-use crate::state::AppState;
+use std::sync::Arc;
+
+use crate::instances::Instances;
 use registry::Api;
 
 /// Every route the mock serves, with its documentation.
@@ -53,11 +55,10 @@ pub fn api() -> Api {
 
 /// The application: every route and its fallbacks, behind the front guard that makes every
 /// answer Marketo-shaped.
-pub fn front(state: AppState) -> guard::Front {
+pub fn front(instances: Arc<Instances>) -> guard::Front {
     let router = api()
         .into_router()
         .fallback(fallback::not_found)
-        .method_not_allowed_fallback(fallback::method_not_allowed)
-        .with_state(state.clone());
-    guard::Front::new(router, state)
+        .method_not_allowed_fallback(fallback::method_not_allowed);
+    guard::Front::new(router, instances)
 }

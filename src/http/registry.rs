@@ -5,8 +5,6 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
-use crate::state::AppState;
-
 /// The groups the OpenAPI document tags routes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tag {
@@ -77,7 +75,7 @@ pub struct RouteDoc {
 /// A router under construction together with its documentation.
 pub struct Api {
     tag: Tag,
-    router: Router<AppState>,
+    router: Router,
     docs: Vec<RouteDoc>,
 }
 
@@ -108,7 +106,7 @@ impl Api {
         path: &'static str,
         summary: &'static str,
         body: BodyKind,
-        route: MethodRouter<AppState>,
+        route: MethodRouter,
     ) -> Api {
         self.router = self.router.route(&axum_pattern(path), route);
         self.docs.push(RouteDoc {
@@ -121,7 +119,7 @@ impl Api {
         self
     }
 
-    pub fn get<H: Handler<T, AppState>, T: 'static>(
+    pub fn get<H: Handler<T, ()>, T: 'static>(
         self,
         path: &'static str,
         summary: &'static str,
@@ -130,7 +128,7 @@ impl Api {
         self.add("GET", path, summary, BodyKind::None, get(handler))
     }
 
-    pub fn post<H: Handler<T, AppState>, T: 'static>(
+    pub fn post<H: Handler<T, ()>, T: 'static>(
         self,
         path: &'static str,
         summary: &'static str,
@@ -140,7 +138,7 @@ impl Api {
         self.add("POST", path, summary, body, post(handler))
     }
 
-    pub fn put<H: Handler<T, AppState>, T: 'static>(
+    pub fn put<H: Handler<T, ()>, T: 'static>(
         self,
         path: &'static str,
         summary: &'static str,
@@ -149,7 +147,7 @@ impl Api {
         self.add("PUT", path, summary, BodyKind::Json, put(handler))
     }
 
-    pub fn delete<H: Handler<T, AppState>, T: 'static>(
+    pub fn delete<H: Handler<T, ()>, T: 'static>(
         self,
         path: &'static str,
         summary: &'static str,
@@ -168,7 +166,7 @@ impl Api {
         &self.docs
     }
 
-    pub fn into_router(self) -> Router<AppState> {
+    pub fn into_router(self) -> Router {
         self.router
     }
 }

@@ -2,7 +2,6 @@
 //! chosen types, and lead changes. A token is a position in the activity log, so a client that
 //! keeps its last token later reads only what happened since.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -52,14 +51,14 @@ pub fn routes() -> Api {
 
 /// Every activity type; `batchSize` and `nextPageToken` are accepted and there is only ever
 /// one page.
-async fn types(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+async fn types(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     success(&request_id, &state.read_db().activity_types)
 }
 
 /// A token for the first activity at or after `sinceDatetime`.
 async fn paging_token(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     let since = auth
@@ -208,7 +207,7 @@ struct ActivityItem {
 /// Activities of up to ten types, for chosen leads or a list's, page by page.
 async fn activities(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
@@ -253,7 +252,7 @@ async fn activities(
 /// New Lead and Change Data Value activities of the named fields, each with its `fields`.
 async fn lead_changes(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     let db = state.read_db();

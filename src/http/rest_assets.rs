@@ -1,7 +1,6 @@
 //! The Asset API reads extract tools make: programs, segmentations, emails (browses paged by
 //! `offset` and `maxReturn`) and the My Tokens of a program or folder.
 
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -149,11 +148,7 @@ impl<'a> ProgramView<'a> {
     }
 }
 
-async fn programs(
-    auth: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-) -> Response {
+async fn programs(auth: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     answer(&request_id, browse_programs(&db, &auth.query))
 }
@@ -181,11 +176,7 @@ fn browse_programs<'a>(db: &'a Db, params: &Params) -> Result<Vec<ProgramView<'a
 }
 
 /// Segmentations; Airbyte sends `batchSize` rather than `maxReturn`, so either gives the size.
-async fn segmentations(
-    auth: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-) -> Response {
+async fn segmentations(auth: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     answer(&request_id, browse_segmentations(&db, &auth.query))
 }
@@ -236,11 +227,7 @@ fn parse_folder(text: &str) -> Option<(FolderType, u32)> {
     Some((kind?, id?))
 }
 
-async fn emails(
-    auth: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-) -> Response {
+async fn emails(auth: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     answer(&request_id, browse_emails(&db, &auth.query))
 }
@@ -267,7 +254,7 @@ fn browse_emails<'a>(db: &'a Db, params: &Params) -> Result<Vec<&'a EmailDef>, A
 /// is the "No assets found" warning, as Marketo answers an asset lookup that finds nothing.
 async fn tokens(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
 ) -> Response {

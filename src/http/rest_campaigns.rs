@@ -1,6 +1,6 @@
 //! `GET /rest/v1/campaigns.json`: the smart campaigns of `campaigns.json`, paged by token.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter, boolean};
@@ -31,7 +31,7 @@ pub fn routes() -> Api {
 /// may request; `false`, like its absence, filters nothing.
 async fn campaigns(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     campaigns_page(&state, &auth.query, &request_id)
@@ -41,7 +41,7 @@ async fn campaigns(
 /// in the body, one `id` each).
 async fn campaigns_by_post(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     request: Request,
 ) -> Result<Response, ApiError> {

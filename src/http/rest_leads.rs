@@ -1,6 +1,6 @@
 //! Lead read-back: query by field, one lead, describe, partitions and static list members.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
@@ -168,7 +168,7 @@ pub fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
 
 async fn query(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
@@ -180,7 +180,7 @@ async fn query(
 /// `POST ...?_method=GET` with a form body: how clients send queries too long for a URI.
 async fn query_by_post(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -193,7 +193,7 @@ async fn query_by_post(
 
 async fn one(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(lead): Segment,
 ) -> Result<Response, ApiError> {
@@ -209,7 +209,7 @@ async fn one(
     Ok(success(&request_id, &records))
 }
 
-async fn describe(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     let db = &db.leads;
     let fields: Vec<Json> = db
@@ -230,11 +230,7 @@ async fn describe(_: Authorized, State(state): State<AppState>, request_id: Requ
     success(&request_id, &fields)
 }
 
-async fn describe2(
-    _: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-) -> Response {
+async fn describe2(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     let db = &db.leads;
     let schema = db.schema();
@@ -264,17 +260,13 @@ async fn describe2(
     )
 }
 
-async fn partitions(
-    _: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-) -> Response {
+async fn partitions(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     success(&request_id, state.read_db().leads.partitions())
 }
 
 async fn list_members(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(list): Segment,
 ) -> Result<Response, ApiError> {
@@ -284,7 +276,7 @@ async fn list_members(
 /// The list members query sent as `POST ...?_method=GET` with a form body.
 async fn list_members_by_post(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(list): Segment,
     request: Request,

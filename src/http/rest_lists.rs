@@ -1,6 +1,6 @@
 //! `GET /rest/v1/lists.json`: the static lists of `lists.json`, paged by token.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter};
@@ -31,7 +31,7 @@ pub fn routes() -> Api {
 /// none match (tap-marketo reads `result` without a guard).
 async fn lists(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     lists_page(&state, &auth.query, &request_id)
@@ -40,7 +40,7 @@ async fn lists(
 /// `POST ...?_method=GET` with a form body, for filters too long for a URI.
 async fn lists_by_post(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     request: Request,
 ) -> Result<Response, ApiError> {

@@ -1,7 +1,7 @@
 //! Custom object read-back: list, describe and query by a searchable field.
 
 use axum::body::to_bytes;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header;
 use axum::response::Response;
 use serde::Deserialize;
@@ -45,7 +45,7 @@ fn summary(object: &ObjectType) -> Json {
     item
 }
 
-async fn list(auth: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+async fn list(auth: Authorized, state: AppState, request_id: RequestId) -> Response {
     let names: Option<Vec<String>> = auth
         .query
         .get_list("names")
@@ -67,7 +67,7 @@ async fn list(auth: Authorized, State(state): State<AppState>, request_id: Reque
 
 async fn describe(
     _: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(api_name): Segment,
 ) -> Result<Response, ApiError> {
@@ -258,7 +258,7 @@ fn api_name(segment: &str) -> Result<&str, ApiError> {
 
 async fn query(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
 ) -> Result<Response, ApiError> {
@@ -274,7 +274,7 @@ async fn query(
 /// `POST ...?_method=GET` with a JSON body (compound keys) or a form body.
 async fn query_by_post(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
     request: Request,

@@ -1,6 +1,6 @@
 //! Program member read-back: members of a program, the member describe, and leads by program.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
@@ -95,7 +95,7 @@ fn matches(
 
 async fn members(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
 ) -> Result<Response, ApiError> {
@@ -141,7 +141,7 @@ async fn members(
     Ok(paged(&request_id, &records, Some(next)))
 }
 
-async fn describe(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     let schema = db.programs.member_schema();
     let searchable: Vec<Vec<&str>> = FILTER_FIELDS
@@ -184,7 +184,7 @@ async fn describe(_: Authorized, State(state): State<AppState>, request_id: Requ
 /// Leads that are members of a program, each with its `membership`.
 async fn leads_by_program(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
 ) -> Result<Response, ApiError> {
@@ -194,7 +194,7 @@ async fn leads_by_program(
 /// `POST ...?_method=GET` with a form body, as `marketorestpython` asks for a program's leads.
 async fn leads_by_program_by_post(
     auth: Authorized,
-    State(state): State<AppState>,
+    state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
     request: Request,

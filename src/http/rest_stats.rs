@@ -1,7 +1,6 @@
 //! Marketo's usage report: `GET /rest/v1/stats/usage.json` (today) and
 //! `GET /rest/v1/stats/usage/last7days.json`, from the calls the front guard counts.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -69,17 +68,13 @@ fn report(state: &AppState) -> Vec<UsageDay> {
 }
 
 /// Today alone: always one element, so `result[0].total` is there to read.
-async fn today(_: Authorized, State(state): State<AppState>, request_id: RequestId) -> Response {
+async fn today(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     let mut days = report(&state);
     days.truncate(1);
     success(&request_id, &days)
 }
 
-async fn last_seven_days(
-    _: Authorized,
-    State(state): State<AppState>,
-    request_id: RequestId,
-) -> Response {
+async fn last_seven_days(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     success(&request_id, &report(&state))
 }
 

@@ -316,6 +316,12 @@ impl Engine {
         self.inner.wake.notify_one();
     }
 
+    /// Stops at once: no job starts, running ones stop between steps.
+    pub fn stop(&self) {
+        self.inner.stop_dispatch.cancel();
+        self.inner.cancel.cancel();
+    }
+
     /// Forgets every job: running and queued ones end `Failed`, batch ids start again.
     pub fn reset(&self) {
         let now = self.inner.clock.now();

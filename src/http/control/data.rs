@@ -1,37 +1,49 @@
 //! The state itself: the request journal, reset, seeding and export.
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{ControlError, parse_body};
+use crate::http::extract::{Params, Server};
+use crate::instances::InstanceError;
 use crate::seed::{SeedRequest, export as export_state, seed as seed_state};
 use crate::state::AppState;
 
-pub(super) async fn requests(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn requests(state: AppState) -> axum::Json<Value> {
     axum::Json(json!({ "requests": state.journal.entries() }))
 }
 
-pub(super) async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+pub(super) async fn clear_requests(state: AppState) -> StatusCode {
     state.journal.clear();
     StatusCode::NO_CONTENT
 }
 
-/// Forgets everything and reloads the fixtures, without a restart.
-pub(super) async fn reset(State(state): State<AppState>) -> Result<StatusCode, ControlError> {
-    state
-        .reset()
-        .map_err(|error| ControlError(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))?;
+/// Forgets everything of an instance and reloads its fixtures, without a restart: the
+/// default instance, the one of the `/_mock/instances/{clientId}` prefix, or with `?all=true`
+/// every instance.
+pub(super) async fn reset(
+    state: AppState,
+    Server(instances): Server,
+    request: axum::extract::Request,
+) -> Result<StatusCode, ControlError> {
+    let params = Params::from_query_str(request.uri().query().unwrap_or_default());
+    let failed =
+        |error: InstanceError| ControlError(StatusCode::INTERNAL_SERVER_ERROR, error.to_string());
+    if params
+        .get("all")
+        .is_some_and(|all| all.eq_ignore_ascii_case("true"))
+    {
+        instances.reset_all().map_err(failed)?;
+    } else {
+        instances.reset(state.client_id()).map_err(failed)?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Upserts records as an import would; reports each one. Runs on a blocking thread since
 /// a large seed is real work.
-pub(super) async fn seed(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<axum::Json<Value>, ControlError> {
+pub(super) async fn seed(state: AppState, body: Bytes) -> Result<axum::Json<Value>, ControlError> {
     let request: SeedRequest = parse_body(&body)?;
     let report = tokio::task::spawn_blocking(move || seed_state(&state, request))
         .await
@@ -39,6 +51,6 @@ pub(super) async fn seed(
     Ok(axum::Json(report))
 }
 
-pub(super) async fn export(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn export(state: AppState) -> axum::Json<Value> {
     axum::Json(export_state(&state.read_db()))
 }

@@ -1,7 +1,6 @@
 //! Fault rules, Marketo's call limits, and expiring tokens on demand.
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,13 +10,13 @@ use crate::http::extract::Segment;
 use crate::limits::LimitSettings;
 use crate::state::AppState;
 
-pub(super) async fn list(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn list(state: AppState) -> axum::Json<Value> {
     axum::Json(json!({ "faults": state.faults.list() }))
 }
 
 /// Adds a rule; answers 201 with the rule and its `id`.
 pub(super) async fn add(
-    State(state): State<AppState>,
+    state: AppState,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<Value>), ControlError> {
     let spec: RuleSpec = parse_body(&body)?;
@@ -29,7 +28,7 @@ pub(super) async fn add(
 }
 
 pub(super) async fn remove(
-    State(state): State<AppState>,
+    state: AppState,
     Segment(id): Segment,
 ) -> Result<StatusCode, ControlError> {
     let id: u64 = id
@@ -42,13 +41,13 @@ pub(super) async fn remove(
     }
 }
 
-pub(super) async fn clear(State(state): State<AppState>) -> StatusCode {
+pub(super) async fn clear(state: AppState) -> StatusCode {
     state.faults.clear();
     StatusCode::NO_CONTENT
 }
 
 /// The settings, and what is in use now.
-pub(super) async fn limits(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn limits(state: AppState) -> axum::Json<Value> {
     let mut view = json!(state.limits.settings());
     view["usage"] = json!(state.limits.usage(state.clock.now()));
     axum::Json(view)
@@ -57,7 +56,7 @@ pub(super) async fn limits(State(state): State<AppState>) -> axum::Json<Value> {
 /// `{"rateLimit": 100, "rateWindowSecs": 20, "concurrencyLimit": 10, "dailyQuota": 50000}`;
 /// a limit left out or `null` is off.
 pub(super) async fn set_limits(
-    State(state): State<AppState>,
+    state: AppState,
     body: Bytes,
 ) -> Result<axum::Json<LimitSettings>, ControlError> {
     let settings: LimitSettings = parse_body(&body)?;
@@ -68,7 +67,7 @@ pub(super) async fn set_limits(
     Ok(axum::Json(settings))
 }
 
-pub(super) async fn expire_tokens(State(state): State<AppState>) -> StatusCode {
+pub(super) async fn expire_tokens(state: AppState) -> StatusCode {
     state.tokens.expire_all();
     StatusCode::NO_CONTENT
 }

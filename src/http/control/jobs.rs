@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -76,7 +75,7 @@ fn export_view(state: &AppState, job: &ExportJob) -> Value {
 }
 
 /// Every retained job: imports first, then exports, each oldest first.
-pub(super) async fn jobs(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn jobs(state: AppState) -> axum::Json<Value> {
     let mut jobs: Vec<Value> = state
         .engine
         .jobs()
@@ -131,7 +130,7 @@ fn view(state: &AppState, found: &Found) -> Value {
 }
 
 pub(super) async fn job(
-    State(state): State<AppState>,
+    state: AppState,
     Segment(segment): Segment,
 ) -> Result<axum::Json<Value>, ControlError> {
     Ok(axum::Json(view(&state, &find_job(&state, &segment)?)))
@@ -139,7 +138,7 @@ pub(super) async fn job(
 
 /// A completed export's file, as the export's own file route serves it whole.
 pub(super) async fn export_file(
-    State(state): State<AppState>,
+    state: AppState,
     Segment(segment): Segment,
 ) -> Result<Response, ControlError> {
     let Found::Export(job) = find_job(&state, &segment)? else {
@@ -173,7 +172,7 @@ const MAX_WAIT: Duration = Duration::from_secs(600);
 /// has handled at least N rows; or 408 after `timeoutMs` of real time. Waiting for the end
 /// (`Complete` of an import, `Completed` of an export) is satisfied by any end.
 pub(super) async fn wait_for_job(
-    State(state): State<AppState>,
+    state: AppState,
     Segment(segment): Segment,
     request: axum::extract::Request,
 ) -> Result<Response, ControlError> {
@@ -231,7 +230,7 @@ pub(super) async fn wait_for_job(
 }
 
 /// The export limits and the quota spent today.
-pub(super) async fn export_limits(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn export_limits(state: AppState) -> axum::Json<Value> {
     let mut view = json!(state.exports.limits());
     view["quota"] = json!(state.exports.quota());
     axum::Json(view)
@@ -240,7 +239,7 @@ pub(super) async fn export_limits(State(state): State<AppState>) -> axum::Json<V
 /// Sets the export limits: `maxQueued`, `maxProcessing`, `dailyQuotaMb`,
 /// `fileRetentionHours`, `jobRetentionHours` (all required).
 pub(super) async fn set_export_limits(
-    State(state): State<AppState>,
+    state: AppState,
     body: Bytes,
 ) -> Result<axum::Json<ExportLimits>, ControlError> {
     let limits: ExportLimits = parse_body(&body)?;

@@ -5,11 +5,11 @@
 
 mod data;
 mod faults;
+mod instances;
 mod jobs;
 mod time;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -107,6 +107,27 @@ pub fn routes() -> Api {
             data::seed,
         )
         .get("/_mock/export", "The whole state", data::export)
+        .get(
+            "/_mock/instances",
+            "Every instance, with its counts",
+            instances::list,
+        )
+        .post(
+            "/_mock/instances",
+            "Add an instance",
+            BodyKind::Json,
+            instances::create,
+        )
+        .get(
+            "/_mock/instances/{clientId}",
+            "One instance",
+            instances::one,
+        )
+        .delete(
+            "/_mock/instances/{clientId}",
+            "Drop an instance; its tokens answer 601",
+            instances::remove,
+        )
 }
 
 /// The OpenAPI document of every route, built once from the route table.
@@ -147,7 +168,7 @@ async fn health() -> axum::Json<Value> {
 }
 
 /// Readiness: fixtures are loaded and the engine admits imports.
-async fn ready(State(state): State<AppState>) -> axum::Json<Value> {
+async fn ready(state: AppState) -> axum::Json<Value> {
     let limits = state.engine.limits();
     let exports = state.exports.limits();
     axum::Json(json!({

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -16,7 +15,7 @@ fn clock_view(state: &AppState) -> axum::Json<Value> {
     axum::Json(json!({ "mode": state.clock.mode(), "now": state.clock.now().to_rfc3339() }))
 }
 
-pub(super) async fn clock(State(state): State<AppState>) -> axum::Json<Value> {
+pub(super) async fn clock(state: AppState) -> axum::Json<Value> {
     clock_view(&state)
 }
 
@@ -26,7 +25,7 @@ struct ClockChange {
 }
 
 pub(super) async fn set_clock(
-    State(state): State<AppState>,
+    state: AppState,
     body: Bytes,
 ) -> Result<axum::Json<Value>, ControlError> {
     let change: ClockChange = parse_body(&body)?;
@@ -42,7 +41,7 @@ struct Advance {
 }
 
 pub(super) async fn advance_clock(
-    State(state): State<AppState>,
+    state: AppState,
     body: Bytes,
 ) -> Result<axum::Json<Value>, ControlError> {
     let advance: Advance = parse_body(&body)?;
@@ -59,7 +58,7 @@ pub(super) async fn advance_clock(
     Ok(clock_view(&state))
 }
 
-pub(super) async fn timing(State(state): State<AppState>) -> axum::Json<Timing> {
+pub(super) async fn timing(state: AppState) -> axum::Json<Timing> {
     axum::Json(state.engine.timing())
 }
 
@@ -72,7 +71,7 @@ enum TimingChange {
 }
 
 pub(super) async fn set_timing(
-    State(state): State<AppState>,
+    state: AppState,
     body: Bytes,
 ) -> Result<axum::Json<Timing>, ControlError> {
     let timing = match parse_body(&body)? {
