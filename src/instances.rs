@@ -152,11 +152,11 @@ impl Instances {
     /// A fresh world for an instance, seeded.
     fn world(&self, spec: &InstanceSpec, fixtures: &Fixtures) -> Result<AppState, InstanceError> {
         let world = AppState::new(&self.config, spec, fixtures);
-        if let Some(path) = &spec.seed {
-            if let Err(error) = load_seed(&world, path) {
-                world.stop();
-                return Err(error);
-            }
+        if let Some(path) = &spec.seed
+            && let Err(error) = load_seed(&world, path)
+        {
+            world.stop();
+            return Err(error);
         }
         Ok(world)
     }

@@ -88,7 +88,7 @@ impl Front {
     /// without a known token goes to the default instance (whose own checks then refuse a
     /// stranger's token). A control call under an instance's prefix is that instance's, with
     /// the prefix taken off; any other control call is the default instance's.
-    fn world_for(&self, request: &mut Request) -> Result<AppState, Response> {
+    fn world_for(&self, request: &mut Request) -> Result<AppState, (StatusCode, String)> {
         let path = request.uri().path();
         if let Some(rest) = path.strip_prefix(INSTANCE_PREFIX)
             && let Some((client_id, route)) = rest.split_once('/')
@@ -96,10 +96,7 @@ impl Front {
         {
             let client_id = percent_decode(client_id);
             let Some(world) = self.instances.get(&client_id) else {
-                return Err(control_error(
-                    StatusCode::NOT_FOUND,
-                    &format!("no instance '{client_id}'"),
-                ));
+                return Err((StatusCode::NOT_FOUND, format!("no instance '{client_id}'")));
             };
             let query = request
                 .uri()
@@ -107,9 +104,12 @@ impl Front {
                 .map(|q| format!("?{q}"))
                 .unwrap_or_default();
             let uri = format!("/_mock/{route}{query}");
-            *request.uri_mut() = uri
-                .parse()
-                .map_err(|_| control_error(StatusCode::BAD_REQUEST, "the path does not parse"))?;
+            *request.uri_mut() = uri.parse().map_err(|_| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "the path does not parse".to_owned(),
+                )
+            })?;
             return Ok(world);
         }
         if is_control(path) {
@@ -132,7 +132,7 @@ impl Front {
         }
         let state = match self.world_for(&mut request) {
             Ok(world) => world,
-            Err(response) => return response,
+            Err((status, message)) => return control_error(status, &message),
         };
         request.extensions_mut().insert(state.clone());
         request
