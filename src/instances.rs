@@ -179,13 +179,14 @@ impl Instances {
     }
 
     /// Issues a token to the instance of `client_id`; with `--open-instances`, an unknown
-    /// client id first gets an instance of its own, pinned to the secret it sent.
+    /// client id first gets an instance of its own, pinned to the secret it sent. Also the
+    /// world that answered, whose journal records the call.
     pub fn issue_token(
         &self,
         grant_type: Option<&str>,
         client_id: Option<&str>,
         client_secret: Option<&str>,
-    ) -> Result<IssuedToken, IdentityError> {
+    ) -> (AppState, Result<IssuedToken, IdentityError>) {
         let known = client_id.and_then(|id| self.get(id));
         let world = match (known, client_id, client_secret) {
             (Some(world), _, _) => world,
@@ -203,20 +204,24 @@ impl Instances {
                     seed: None,
                 };
                 // Two first requests at once: whichever makes it, both then use it.
-                match self.create(spec) {
-                    Ok(()) | Err(InstanceError::Exists(_)) => {}
-                    Err(_) => return Err(IdentityError::UnknownClient(id.to_owned())),
+                let _ = self.create(spec);
+                match self.get(id) {
+                    Some(world) => world,
+                    None => {
+                        let unknown = IdentityError::UnknownClient(id.to_owned());
+                        return (self.default_world(), Err(unknown));
+                    }
                 }
-                self.get(id)
-                    .ok_or_else(|| IdentityError::UnknownClient(id.to_owned()))?
             }
             // The default instance's own checks name what is wrong with the request.
             _ => self.default_world(),
         };
-        let issued = world.tokens.issue(grant_type, client_id, client_secret)?;
-        self.token_owners
-            .insert(issued.access_token.clone(), world.client_id().to_owned());
-        Ok(issued)
+        let issued = world.tokens.issue(grant_type, client_id, client_secret);
+        if let Ok(token) = &issued {
+            self.token_owners
+                .insert(token.access_token.clone(), world.client_id().to_owned());
+        }
+        (world, issued)
     }
 
     /// Replaces an instance's world with a fresh one from its fixtures and seed: its jobs,

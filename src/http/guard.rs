@@ -147,6 +147,12 @@ impl Front {
         let method = request.method().clone();
         let query = request.uri().query().map(str::to_owned);
         let response = render_errors(&state, self.limited(&state, request).await);
+        // An identity call carries no token; its handler names the instance it answered for.
+        let state = response
+            .extensions()
+            .get::<AppState>()
+            .cloned()
+            .unwrap_or(state);
         state.journal.record(Entry {
             method,
             path,

@@ -49,7 +49,7 @@ async fn token(Server(instances): Server, request: Request) -> Response {
             }
         }
     }
-    let issued = instances.issue_token(
+    let (world, issued) = instances.issue_token(
         params.get("grant_type"),
         params.get("client_id"),
         params.get("client_secret"),
@@ -65,6 +65,8 @@ async fn token(Server(instances): Server, request: Request) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    // The call belongs in the journal of the instance that answered it.
+    response.extensions_mut().insert(world);
     response
 }
 

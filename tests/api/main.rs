@@ -9,6 +9,7 @@ mod exports;
 mod helpers;
 mod identity;
 mod import_errors;
+mod instances;
 mod leads_import;
 mod leads_readback;
 mod lists;
