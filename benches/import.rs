@@ -39,7 +39,7 @@ fn main() {
         if !import_only {
             floor.push(timed(|| std::hint::black_box(csv_count(&data))).0);
         }
-        let db = Arc::new(RwLock::new(Db::new(&fixtures, 0)));
+        let db = Arc::new(RwLock::new(Db::new(&fixtures)));
         let (took, imported) = timed(|| import(data.clone(), &db));
         assert_eq!(imported as u64, rows, "every generated row imports");
         ours.push(took);

@@ -2,10 +2,12 @@
 //! optionally overridden file by file from a directory.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 
 use crate::schema::{FieldDef, Schema};
+use crate::store::Reference;
 use crate::store::activities::ActivityType;
 use crate::store::catalog::{AssetsFixture, CampaignDef};
 use crate::store::leads::{ListDef, Partition};
@@ -68,6 +70,8 @@ pub struct Fixtures {
     pub program_member_fields: Vec<FieldDef>,
     pub smart_lists: Vec<SmartListDef>,
     pub activity_types: Vec<ActivityType>,
+    /// Built from the rest the first time a store asks, then shared.
+    reference: OnceLock<Arc<Reference>>,
     pub campaigns: Vec<CampaignDef>,
     pub assets: AssetsFixture,
 }
@@ -84,11 +88,19 @@ impl Fixtures {
             program_member_fields: read(dir, PROGRAM_MEMBER_FIELDS)?,
             smart_lists: read(dir, SMART_LISTS)?,
             activity_types: read(dir, ACTIVITY_TYPES)?,
+            reference: OnceLock::new(),
             campaigns: read(dir, CAMPAIGNS)?,
             assets: read(dir, ASSETS)?,
         };
         fixtures.smart_lists(&Schema::new(fixtures.lead_fields.clone()))?;
         Ok(fixtures)
+    }
+
+    /// The schemas and reference data every store over these fixtures shares.
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference
+            .get_or_init(|| Arc::new(Reference::new(self)))
+            .clone()
     }
 
     /// The smart lists with their rules resolved against the lead schema; a rule on a field

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         _ => Format::Ssv,
     };
     let Ok((header, rows)) = open_upload(Bytes::copy_from_slice(content), format) else { return };
-    let db = Arc::new(RwLock::new(Db::new(fixtures(), 0)));
+    let db = Arc::new(RwLock::new(Db::new(fixtures())));
     let lookup_field = (selector & 0x80 != 0).then(|| "id".to_owned());
     let params = LeadParams { format, lookup_field, ..LeadParams::default() };
     let Ok(lead_plan) = plan(&db.read().unwrap().leads, &header, &params) else { return };

@@ -64,8 +64,6 @@ struct Scheduler {
     queue: VecDeque<Uuid>,
     processing: usize,
     most_processing_seen: usize,
-    /// Bumped by a reset; a job started before it no longer holds a slot.
-    generation: u64,
     /// The quota day `used` counts, and the bytes exported in it.
     day: i64,
     used: u64,
@@ -358,16 +356,16 @@ impl ExportEngine {
                     scheduler.processing += 1;
                     scheduler.most_processing_seen =
                         scheduler.most_processing_seen.max(scheduler.processing);
-                    started.push((job, scheduler.generation));
+                    started.push(job);
                 }
             }
         };
-        for (job, generation) in started {
+        for job in started {
             let engine = self.clone();
             let span = tracing::info_span!("export", export_id = %job.id, kind = ?job.kind);
             self.inner
                 .tracker
-                .spawn(async move { engine.run(job, generation).await }.instrument(span));
+                .spawn(async move { engine.run(job).await }.instrument(span));
         }
         next_ready
     }
@@ -392,7 +390,7 @@ impl ExportEngine {
 
     /// Processes one job: writes its file from the records that match now, then takes the
     /// time its rows would take at the configured rate, then completes it.
-    async fn run(&self, job: Arc<ExportJob>, generation: u64) {
+    async fn run(&self, job: Arc<ExportJob>) {
         let outcome = match self.inner.faults.for_job(job.kind.job_type()) {
             Some(JobFaultAction::Fail(message)) => Err(message),
             Some(JobFaultAction::Panic) => self.process(&job, true).await,
@@ -408,10 +406,6 @@ impl ExportEngine {
         let completed = job.apply(event, now, file) == Ok(ExportStatus::Completed);
         {
             let mut scheduler = self.scheduler();
-            if scheduler.generation != generation {
-                // The mock was reset while this job ran: it holds no slot and counts nothing.
-                return;
-            }
             scheduler.processing -= 1;
             if completed {
                 // The quota counts a file on the day it completes.
@@ -459,26 +453,6 @@ impl ExportEngine {
             }
         }
         Ok(Some(Arc::new(file)))
-    }
-
-    /// Forgets every job: queued and processing ones end `Failed`, the quota starts again.
-    pub fn reset(&self) {
-        let now = self.inner.clock.now();
-        let mut scheduler = self.scheduler();
-        for entry in self.inner.jobs.iter() {
-            let _ = entry.value().apply(
-                ExportEvent::Fail("Export failed: the mock was reset".into()),
-                now,
-                None,
-            );
-        }
-        self.inner.jobs.clear();
-        *scheduler = Scheduler {
-            generation: scheduler.generation + 1,
-            ..Scheduler::default()
-        };
-        drop(scheduler);
-        self.inner.wake.notify_one();
     }
 
     /// Stops at once: no job starts; a processing one ends when its file is written.

@@ -38,7 +38,7 @@ pub fn routes() -> Api {
 
 /// A type as the list shows it: everything but its fields.
 fn summary(object: &ObjectType) -> Json {
-    let mut item = serde_json::to_value(&object.def).unwrap_or_default();
+    let mut item = serde_json::to_value(&*object.def).unwrap_or_default();
     if let Some(map) = item.as_object_mut() {
         map.remove("fields");
     }
@@ -76,7 +76,7 @@ async fn describe(
         .objects
         .get(&api_name)
         .ok_or(ApiError::ObjectNotFound("Object not found"))?;
-    let mut item = serde_json::to_value(&object.def).unwrap_or_default();
+    let mut item = serde_json::to_value(&*object.def).unwrap_or_default();
     item["apiName"] = json!(object.def.name);
     Ok(success(&request_id, &[item]))
 }

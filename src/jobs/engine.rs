@@ -50,8 +50,6 @@ struct Scheduler {
     importing: usize,
     most_importing_seen: usize,
     next_id: BatchId,
-    /// Bumped by a reset; a job of an older generation no longer holds a slot.
-    generation: u64,
 }
 
 impl Default for Scheduler {
@@ -61,7 +59,6 @@ impl Default for Scheduler {
             importing: 0,
             most_importing_seen: 0,
             next_id: FIRST_BATCH_ID,
-            generation: 0,
         }
     }
 }
@@ -163,7 +160,7 @@ impl Engine {
             }
             let id = scheduler.next_id;
             scheduler.next_id += 1;
-            let job = Arc::new(Job::new(id, kind, params, work, now, scheduler.generation));
+            let job = Arc::new(Job::new(id, kind, params, work, now));
             self.inner.jobs.insert(id, job.clone());
             scheduler.queue.push_back(id);
             job
@@ -307,12 +304,7 @@ impl Engine {
             tracing::debug!(%error, "job already ended");
         }
         tracing::info!(status = ?job.snapshot().status, "job ended");
-        {
-            let mut scheduler = self.scheduler();
-            if job.generation == scheduler.generation {
-                scheduler.importing -= 1;
-            }
-        }
+        self.scheduler().importing -= 1;
         self.inner.wake.notify_one();
     }
 
@@ -320,27 +312,6 @@ impl Engine {
     pub fn stop(&self) {
         self.inner.stop_dispatch.cancel();
         self.inner.cancel.cancel();
-    }
-
-    /// Forgets every job: running and queued ones end `Failed`, batch ids start again.
-    pub fn reset(&self) {
-        let now = self.inner.clock.now();
-        {
-            let mut scheduler = self.scheduler();
-            for entry in self.inner.jobs.iter() {
-                let _ = entry.value().apply(
-                    JobEvent::Fail("Import failed: the mock was reset".into()),
-                    now,
-                );
-            }
-            self.inner.jobs.clear();
-            let generation = scheduler.generation + 1;
-            *scheduler = Scheduler {
-                generation,
-                ..Scheduler::default()
-            };
-        }
-        self.inner.wake.notify_one();
     }
 
     /// Runs the job's work step by step, paced by the clock when a rate is set.
@@ -587,31 +558,6 @@ mod tests {
             first.snapshot().message.as_deref(),
             Some("Import failed: injected")
         );
-    }
-
-    #[tokio::test]
-    async fn a_reset_fails_running_jobs_frees_their_slots_and_restarts_batch_ids() {
-        let (clock, engine) = frozen_engine(0, 1);
-        let running = submit(&engine, 5);
-        let queued: Vec<_> = (0..3).map(|_| submit(&engine, 5)).collect();
-        wait_for(&running, JobStatus::Importing).await;
-        engine.reset();
-        assert_eq!(running.snapshot().status, JobStatus::Failed);
-        assert!(
-            queued
-                .iter()
-                .all(|job| job.snapshot().status == JobStatus::Failed)
-        );
-        assert!(engine.jobs().is_empty());
-        let fresh = submit(&engine, 1);
-        assert_eq!(fresh.id, FIRST_BATCH_ID);
-        wait_for(&fresh, JobStatus::Importing).await;
-        clock.advance(Duration::from_secs(1));
-        wait_for(&fresh, JobStatus::Complete).await;
-        // The old job's end does not free a slot that the reset already freed.
-        let (a, b) = (submit(&engine, 1), submit(&engine, 1));
-        wait_for(&b, JobStatus::Importing).await;
-        assert_eq!(a.snapshot().status, JobStatus::Importing);
     }
 
     #[tokio::test]

@@ -93,8 +93,6 @@ pub struct Job {
     /// The creation parameters, as the control plane shows them.
     pub params: serde_json::Value,
     pub created_at: Timestamp,
-    /// The engine generation it belongs to; a reset starts a new one.
-    pub generation: u64,
     snapshot: watch::Sender<JobSnapshot>,
     work: Mutex<Option<Box<dyn ImportWork>>>,
     files: OnceLock<ResultFiles>,
@@ -116,7 +114,6 @@ impl Job {
         params: serde_json::Value,
         work: Box<dyn ImportWork>,
         now: Timestamp,
-        generation: u64,
     ) -> Job {
         let snapshot = JobSnapshot {
             status: JobStatus::Queued,
@@ -131,7 +128,6 @@ impl Job {
             kind,
             params,
             created_at: now,
-            generation,
             snapshot: watch::Sender::new(snapshot),
             work: Mutex::new(Some(work)),
             files: OnceLock::new(),

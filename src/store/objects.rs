@@ -113,7 +113,7 @@ pub fn dedupe_key(values: &[&Value]) -> Vec<Box<str>> {
 /// One custom object type and its records.
 #[derive(Debug, Clone)]
 pub struct ObjectType {
-    pub def: CustomObjectDef,
+    pub def: Arc<CustomObjectDef>,
     pub schema: Arc<Schema>,
     /// The dedupe fields, in the order `dedupeFields` names them.
     pub dedupe: Vec<FieldId>,
@@ -130,7 +130,7 @@ impl ObjectType {
             .filter_map(|name| schema.find(name))
             .collect();
         ObjectType {
-            def,
+            def: Arc::new(def),
             schema,
             dedupe,
             records: Vec::new(),

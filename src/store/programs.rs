@@ -9,7 +9,7 @@ use super::LeadId;
 use super::catalog::{FolderRef, FolderType, UI_URL};
 use crate::clock::Timestamp;
 use crate::iso8601::AssetTime;
-use crate::schema::{FieldDef, FieldId, Schema, Value, ValueRef, Values};
+use crate::schema::{FieldId, Schema, Value, ValueRef, Values};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -203,17 +203,17 @@ pub struct AlreadyPast;
 
 #[derive(Debug, Clone)]
 pub struct ProgramDb {
-    fixture: ProgramsFixture,
+    fixture: Arc<ProgramsFixture>,
     member_schema: Arc<Schema>,
     members: HashMap<u32, BTreeMap<LeadId, Membership>>,
     memberships_made: u64,
 }
 
 impl ProgramDb {
-    pub fn new(fixture: ProgramsFixture, member_fields: Vec<FieldDef>) -> ProgramDb {
+    pub fn new(fixture: Arc<ProgramsFixture>, member_schema: Arc<Schema>) -> ProgramDb {
         ProgramDb {
             fixture,
-            member_schema: Arc::new(Schema::new(member_fields)),
+            member_schema,
             members: HashMap::new(),
             memberships_made: 0,
         }
@@ -353,7 +353,7 @@ mod tests {
                 folder_ref: None,
             }],
         };
-        ProgramDb::new(fixture, Vec::new())
+        ProgramDb::new(Arc::new(fixture), Arc::new(Schema::new(Vec::new())))
     }
 
     #[test]

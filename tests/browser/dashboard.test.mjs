@@ -7,10 +7,13 @@
 // created through the Bulk Extract API, as a client would, and their cards followed to their
 // lanes and files. It saves a screenshot taken while a lead import is running (with exports on
 // the page) and prints `1 passed, 0 failed` (or `0 passed, 1 failed`, with a non-zero exit
-// status) as its last line.
+// status) as its last line. Then it adds a second instance, `demo-2`, imports into it as that
+// instance, and follows the instance picker: each instance's cards and journal lines show
+// only under it, tagged with its client id, and the URL names the instance shown.
 //
 // Environment: MOCK_BASE_URL (or the first argument), CHROMIUM_PATH (/usr/bin/chromium),
-// SCREENSHOT_PATH (docs/dashboard.png), TEST_TIMEOUT_MS (120000).
+// SCREENSHOT_PATH (docs/dashboard.png), INSTANCES_SCREENSHOT_PATH (optional: a screenshot
+// of the page showing `demo-2`), TEST_TIMEOUT_MS (120000).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const BASE_URL = (process.env.MOCK_BASE_URL || process.argv[2] || '').replace(/\/+$/, '');
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOT_PATH = process.env.SCREENSHOT_PATH || path.join(ROOT, 'docs', 'dashboard.png');
+const INSTANCES_SCREENSHOT_PATH = process.env.INSTANCES_SCREENSHOT_PATH || '';
 const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 120000);
 const STEP_TIMEOUT_MS = 20000;
 const SAMPLES = path.join(ROOT, 'fixtures', 'samples');
@@ -78,8 +82,9 @@ function exportCard(lane, exportId) {
   return `#export-lane-${lane} li[data-export-id="${exportId}"]`;
 }
 
-/** A call to the mock from the test itself, as a Marketo client makes it: JSON back. */
-async function api(pathname, { method = 'GET', token, json, form } = {}) {
+/** A call to the mock from the test itself, as a Marketo client makes it: JSON back. A
+ * `file` (a sample's name) is sent as a multipart upload. */
+async function api(pathname, { method = 'GET', token, json, form, file } = {}) {
   const headers = {};
   let body;
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -88,6 +93,9 @@ async function api(pathname, { method = 'GET', token, json, form } = {}) {
     body = JSON.stringify(json);
   } else if (form !== undefined) {
     body = new URLSearchParams(form);
+  } else if (file !== undefined) {
+    body = new FormData();
+    body.append('file', new Blob([fs.readFileSync(path.join(SAMPLES, file))], { type: 'text/csv' }), file);
   }
   const response = await fetch(`${BASE_URL}${pathname}`, { method, headers, body });
   const text = await response.text();
@@ -98,18 +106,68 @@ async function api(pathname, { method = 'GET', token, json, form } = {}) {
   }
 }
 
-/** An access token for the emulated API (a form POST keeps the secret out of the journal). */
-async function accessToken() {
+/** An access token for the emulated API (a form POST keeps the secret out of the journal),
+ * of the default instance unless another's credentials are given. */
+async function accessToken(clientId = 'mock-client-id', clientSecret = 'mock-client-secret') {
   const data = await api('/identity/oauth/token', {
     method: 'POST',
     form: {
       grant_type: 'client_credentials',
-      client_id: 'mock-client-id',
-      client_secret: 'mock-client-secret',
+      client_id: clientId,
+      client_secret: clientSecret,
     },
   });
   check(data.access_token, `no access token: ${JSON.stringify(data)}`);
   return data.access_token;
+}
+
+/** Imports a sample lead file through the API with a token, and returns its batch id. */
+async function importLeads(token, file) {
+  const created = await api('/bulk/v1/leads.json?format=csv&lookupField=email', {
+    method: 'POST',
+    token,
+    file,
+  });
+  const batchId = created.success && created.result && created.result[0]
+    ? created.result[0].batchId : null;
+  check(batchId, `POST /bulk/v1/leads.json: ${JSON.stringify(created)}`);
+  return batchId;
+}
+
+/** The instance tags of every card in the lanes (import and export). */
+async function laneTags(page) {
+  return page.$$eval('.lane-list li', (nodes) => nodes.map((node) => {
+    const tag = node.querySelector('.instance-tag');
+    return tag ? tag.dataset.instance : null;
+  }));
+}
+
+/** Waits until the lanes hold exactly these cards (`batch:N` or `export:ID`), each tagged
+ * with the instance. */
+async function waitForLanes(page, instance, expected) {
+  try {
+    await page.waitForFunction(
+      ([id, wanted]) => {
+        const nodes = [...document.querySelectorAll('.lane-list li')];
+        const shown = nodes.map((node) => (node.dataset.batchId
+          ? `batch:${node.dataset.batchId}` : `export:${node.dataset.exportId}`)).sort();
+        const tagged = nodes.every((node) => {
+          const tag = node.querySelector('.instance-tag');
+          return tag && tag.dataset.instance === id && tag.textContent.includes(id);
+        });
+        return tagged && JSON.stringify(shown) === JSON.stringify([...wanted].sort());
+      },
+      [instance, expected],
+      { timeout: STEP_TIMEOUT_MS },
+    );
+  } catch (error) {
+    const cards = await page.$$eval('.lane-list li', (nodes) => nodes.map((node) => node.outerHTML));
+    throw new Error(`the lanes do not show ${JSON.stringify(expected)} of ${instance}:\n${cards.join('\n')}\n${error.message}`);
+  }
+}
+
+function instanceParam(page) {
+  return new URL(page.url()).searchParams.get('instance');
 }
 
 /** Creates an export at a Bulk Extract base path (`/bulk/v1/leads/export`...), enqueues it
@@ -420,10 +478,15 @@ async function dashboardTest(page) {
   await page.click('#clock-run');
   await page.waitForSelector('#clock-mode.pill-running', { timeout: STEP_TIMEOUT_MS });
 
-  log('reset asks first, then empties every lane');
-  page.once('dialog', (dialog) => dialog.accept());
+  log('reset asks first (this instance only: there is no other), then empties every lane');
   await page.click('#reset');
-  await page.waitForSelector('#notice:has-text("The mock was reset")', {
+  await page.waitForSelector('#reset-dialog[open]', { timeout: STEP_TIMEOUT_MS });
+  check(
+    await page.isHidden('#reset-all'),
+    'the reset dialog offers to reset every instance when there is only one',
+  );
+  await page.click('#reset-this');
+  await page.waitForSelector('#notice:has-text("The mock was reset: instance mock-client-id")', {
     timeout: STEP_TIMEOUT_MS,
   });
   await page.waitForFunction(
@@ -433,6 +496,176 @@ async function dashboardTest(page) {
   );
   const jobs = await page.evaluate(() => fetch('/_mock/jobs').then((r) => r.json()));
   check(jobs.jobs.length === 0, `jobs after the reset: ${JSON.stringify(jobs)}`);
+
+  await instancesTest(page);
+}
+
+/** A second instance: its jobs show under its name in the picker, and only there. */
+async function instancesTest(page) {
+  log('the picker shows the default instance, and the URL names none');
+  await page.waitForFunction(
+    () => document.querySelector('#instance-picker').value === 'mock-client-id',
+    null,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+  check(instanceParam(page) === null, `URL before any choice: ${page.url()}`);
+
+  log('a lead file is imported into the default instance through the API');
+  const defaultBatch = await importLeads(await accessToken(), 'leads-good.csv');
+  await waitForLanes(page, 'mock-client-id', [`batch:${defaultBatch}`]);
+
+  log('a second instance, demo-2, is added through POST /_mock/instances');
+  const made = await fetch(`${BASE_URL}/_mock/instances`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ clientId: 'demo-2', clientSecret: 's2' }),
+  });
+  check(made.status === 201, `POST /_mock/instances answered ${made.status}: ${await made.text()}`);
+
+  log('a lead file is imported as demo-2, with its own token');
+  const demoToken = await accessToken('demo-2', 's2');
+  const demoBatch = await importLeads(demoToken, 'leads-good.csv');
+  log(`demo-2: batch ${demoBatch}; the default instance: batch ${defaultBatch}`);
+  await page.waitForSelector('#instance-picker option[value="demo-2"]', {
+    state: 'attached',
+    timeout: STEP_TIMEOUT_MS,
+  });
+  // The default instance's lanes are untouched by demo-2's import.
+  await waitForLanes(page, 'mock-client-id', [`batch:${defaultBatch}`]);
+
+  log('picking demo-2 shows its card only, tagged demo-2, and names it in the URL');
+  await page.selectOption('#instance-picker', 'demo-2');
+  check(instanceParam(page) === 'demo-2', `URL after picking demo-2: ${page.url()}`);
+  await waitForLanes(page, 'demo-2', [`batch:${demoBatch}`]);
+  await page.waitForSelector(`${card('Complete', demoBatch)} .instance-tag[data-instance="demo-2"]`, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const tags = await laneTags(page);
+  check(!tags.includes('mock-client-id'), `a default instance's card shows under demo-2: ${tags}`);
+
+  log('the header shows demo-2\'s counts from the instances listing');
+  await page.waitForFunction(
+    () => /\b3 leads\b/.test(document.querySelector('#instance-counts').textContent) &&
+      /\b1 token\b/.test(document.querySelector('#instance-counts').textContent),
+    null,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+
+  log('the journal shows demo-2\'s calls, each tagged demo-2');
+  await page.waitForSelector('#journal-rows tr:has-text("/bulk/v1/leads.json") .instance-tag[data-instance="demo-2"]', {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const journalTags = await page.$$eval('#journal-rows tr', (rows) => rows.map((row) => {
+    const tag = row.querySelector('.instance-tag');
+    return tag ? tag.dataset.instance : null;
+  }));
+  check(
+    journalTags.length > 0 && journalTags.every((tag) => tag === 'demo-2'),
+    `journal tags under demo-2: ${JSON.stringify(journalTags)}`,
+  );
+
+  log('the credentials follow the instance: demo-2\'s client id, its secret typed once');
+  check(await page.inputValue('#client-id') === 'demo-2', `client id: ${await page.inputValue('#client-id')}`);
+  check(await page.inputValue('#client-secret') === '', 'the secret of demo-2 was prefilled');
+  await page.fill('#client-secret', 's2');
+  const formBatch = await importThroughForm(page, { type: 'leads', file: 'leads-good.csv' });
+  await waitForLanes(page, 'demo-2', [`batch:${demoBatch}`, `batch:${formBatch}`]);
+  const demoJobs = await api('/_mock/instances/demo-2/jobs');
+  check(
+    demoJobs.jobs.some((job) => job.batchId === formBatch) && demoJobs.jobs.length === 2,
+    `demo-2's jobs: ${JSON.stringify(demoJobs)}`,
+  );
+  const defaultJobs = await api('/_mock/jobs');
+  check(defaultJobs.jobs.length === 1, `the default instance's jobs: ${JSON.stringify(defaultJobs)}`);
+
+  log('an export of demo-2 links to its file under demo-2\'s routes');
+  const demoClock = await api('/_mock/instances/demo-2/clock');
+  const demoNow = Date.parse(demoClock.now);
+  const demoExport = await createExport(demoToken, '/bulk/v1/leads/export', {
+    fields: ['id', 'email'],
+    filter: {
+      createdAt: {
+        startAt: new Date(demoNow - 86400000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        endAt: new Date(demoNow + 86400000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    },
+  }, { enqueue: true });
+  const demoDone = exportCard('Completed', demoExport);
+  await page.waitForSelector(`${demoDone} .instance-tag[data-instance="demo-2"]`, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  await page.waitForSelector(`${demoDone} a[data-file="export"][href]`, { timeout: STEP_TIMEOUT_MS });
+  const demoHref = await page.getAttribute(`${demoDone} a[data-file="export"]`, 'href');
+  check(
+    demoHref === `/_mock/instances/demo-2/jobs/${demoExport}/file`,
+    `demo-2's export links to ${demoHref}`,
+  );
+  const demoFile = await page.evaluate(
+    (href) => fetch(href).then(async (r) => ({ status: r.status, text: await r.text() })),
+    demoHref,
+  );
+  check(
+    demoFile.status === 200 && demoFile.text.startsWith('id,email') &&
+      demoFile.text.includes('alice.nguyen@example.com'),
+    `demo-2's export file: ${JSON.stringify(demoFile)}`,
+  );
+  await waitForLanes(page, 'demo-2', [`batch:${demoBatch}`, `batch:${formBatch}`, `export:${demoExport}`]);
+
+  if (INSTANCES_SCREENSHOT_PATH) {
+    await page.evaluate(() => {
+      document.activeElement.blur();
+      window.scrollTo(0, 0);
+    });
+    fs.mkdirSync(path.dirname(INSTANCES_SCREENSHOT_PATH), { recursive: true });
+    await page.screenshot({ path: INSTANCES_SCREENSHOT_PATH, fullPage: true });
+    log(`screenshot of demo-2 saved to ${INSTANCES_SCREENSHOT_PATH}`);
+  }
+
+  log('switching back shows the default instance\'s card again, and the URL names none');
+  await page.selectOption('#instance-picker', 'mock-client-id');
+  check(instanceParam(page) === null, `URL after picking the default: ${page.url()}`);
+  await waitForLanes(page, 'mock-client-id', [`batch:${defaultBatch}`]);
+  await page.waitForSelector('#journal-rows .instance-tag[data-instance="mock-client-id"]', {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  check(
+    await page.inputValue('#client-id') === 'mock-client-id' &&
+      await page.inputValue('#client-secret') === 'mock-client-secret',
+    'the default instance\'s credentials did not come back',
+  );
+
+  log('a link with ?instance=demo-2 opens on demo-2');
+  await page.goto(`${BASE_URL}/_mock/ui?instance=demo-2`);
+  await page.waitForSelector('#connection.is-ok', { timeout: STEP_TIMEOUT_MS });
+  await waitForLanes(page, 'demo-2', [`batch:${demoBatch}`, `batch:${formBatch}`, `export:${demoExport}`]);
+  check(await page.inputValue('#instance-picker') === 'demo-2', 'the picker does not show demo-2');
+  check((await page.title()).startsWith('demo-2'), `title under demo-2: ${await page.title()}`);
+
+  log('reset offers this instance or every one; demo-2 alone is reset');
+  await page.click('#reset');
+  await page.waitForSelector('#reset-dialog[open] #reset-all:visible', { timeout: STEP_TIMEOUT_MS });
+  check(
+    (await page.textContent('#reset-this')).includes('demo-2'),
+    `the reset button says ${await page.textContent('#reset-this')}`,
+  );
+  await page.click('#reset-this');
+  await page.waitForSelector('#notice:has-text("The mock was reset: instance demo-2")', {
+    timeout: STEP_TIMEOUT_MS,
+  });
+  await waitForLanes(page, 'demo-2', []);
+  const keptJobs = await api('/_mock/jobs');
+  check(keptJobs.jobs.length === 1, `the default instance's jobs after demo-2's reset: ${JSON.stringify(keptJobs)}`);
+
+  log('when demo-2 is dropped, the page goes back to the default instance');
+  const dropped = await fetch(`${BASE_URL}/_mock/instances/demo-2`, { method: 'DELETE' });
+  check(dropped.status === 204, `DELETE /_mock/instances/demo-2 answered ${dropped.status}`);
+  await page.waitForSelector('#notice:has-text("is gone")', { timeout: STEP_TIMEOUT_MS });
+  await waitForLanes(page, 'mock-client-id', [`batch:${defaultBatch}`]);
+  check(instanceParam(page) === null, `URL after demo-2 was dropped: ${page.url()}`);
+  check(
+    !(await page.$('#instance-picker option[value="demo-2"]')),
+    'the picker still lists demo-2',
+  );
 }
 
 async function main() {
