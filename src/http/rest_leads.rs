@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{
-    Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
+    Authorized, IdWidth, Params, Segment, json_segment_id, method_get_params, path_id,
 };
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
@@ -197,12 +197,13 @@ async fn one(
     request_id: RequestId,
     Segment(lead): Segment,
 ) -> Result<Response, ApiError> {
-    let id = json_segment_id(&lead)?;
+    let id = json_segment_id(&lead, IdWidth::Int64)?;
     let db = state.read_db();
     let db = &db.leads;
     let columns = columns(db.schema(), auth.query.get_list("fields").as_deref())?;
-    let records: Vec<Json> = db
-        .lead(id)
+    // An unknown lead is an empty result, as Marketo answers it.
+    let records: Vec<Json> = id
+        .and_then(|id| db.lead(id))
         .map(|lead| render(lead, &columns))
         .into_iter()
         .collect();
@@ -293,8 +294,8 @@ fn list_page(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let db = &db.leads;
-    let (_, members) = db
-        .list(number_segment(list)?)
+    let (_, members) = path_id(list, IdWidth::Int32)?
+        .and_then(|id| db.list(id))
         .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
     let ids: Vec<LeadId> = members.iter().copied().collect();
     render_page(db, &ids, params, request_id)

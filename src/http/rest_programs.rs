@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{
-    Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
+    Authorized, IdWidth, Params, Segment, json_segment_id, method_get_params, path_id,
 };
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
@@ -57,10 +57,10 @@ const DEFAULT_FIELDS: &[&str] = &[
 /// Standard member fields a query may filter on; member custom fields may be used too.
 const FILTER_FIELDS: &[&str] = &["leadId", "statusName", "reachedSuccess"];
 
-fn program<'a>(programs: &'a ProgramDb, segment: &str) -> Result<&'a ProgramDef, ApiError> {
-    let id = number_segment(segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
-    programs
-        .program(id)
+/// The program a path id names; Marketo's document types the id int64 on the members route
+/// and int32 on the leads route.
+fn program(programs: &ProgramDb, id: Option<u32>) -> Result<&ProgramDef, ApiError> {
+    id.and_then(|id| programs.program(id))
         .ok_or(ApiError::ObjectNotFound("Program not found"))
 }
 
@@ -101,7 +101,7 @@ async fn members(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let programs = &db.programs;
-    let program = program(programs, &segment)?;
+    let program = program(programs, path_id(&segment, IdWidth::Int64)?)?;
     let params = &auth.query;
     let (filter_type, values) = filter(params)?;
     let custom = programs
@@ -210,11 +210,7 @@ fn program_leads_page(
     request_id: &RequestId,
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
-    let id = json_segment_id(segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
-    let program = db
-        .programs
-        .program(id)
-        .ok_or(ApiError::ObjectNotFound("Program not found"))?;
+    let program = program(&db.programs, json_segment_id(segment, IdWidth::Int32)?)?;
     let columns = columns(db.leads.schema(), params.get_list("fields").as_deref())?;
     let members: Vec<&Membership> = db.programs.members(program.id).collect();
     let (page, next) = Page::from_params(params)?.take(&members);
