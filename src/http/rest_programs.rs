@@ -10,7 +10,7 @@ use super::extract::{
 };
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
-use super::rest_leads::{columns, render};
+use super::rest_leads::{FieldDescription, columns, render};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::programs::{MemberColumn, Membership, ProgramDb, ProgramDef};
@@ -156,19 +156,7 @@ async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Resp
         )
         .map(|name| vec![name])
         .collect();
-    let fields: Vec<Json> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            let mut item =
-                json!({ "name": f.name, "displayName": f.display_name, "dataType": f.data_type });
-            if let Some(length) = f.length {
-                item["length"] = json!(length);
-            }
-            item["updateable"] = json!(f.writable());
-            item
-        })
-        .collect();
+    let fields: Vec<FieldDescription> = schema.fields().iter().map(FieldDescription::of).collect();
     success(
         &request_id,
         &[json!({

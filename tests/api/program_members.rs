@@ -241,3 +241,17 @@ async fn leads_by_program_carry_their_membership() {
         "Program not found",
     );
 }
+
+#[tokio::test]
+async fn the_program_member_describe_flags_no_field_as_crm_managed() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/rest/v1/programs/members/describe.json",
+        "/rest/v1/program/members/describe.json",
+    ] {
+        let describe = &app.get_json(path).await["result"][0];
+        for field in describe["fields"].as_array().unwrap() {
+            assert_eq!(field["crmManaged"], false, "{path}: {field}");
+        }
+    }
+}
