@@ -54,6 +54,11 @@ const DEFAULT_FIELDS: &[&str] = &[
     "membershipDate",
 ];
 
+/// When the program member object was created and last changed, as its describe says. The
+/// mock's member fields come from a fixture without times and never change while it runs, so
+/// both are the fixed time of Adobe's documented Describe Program Member example.
+const MEMBER_OBJECT_TIME: &str = "2021-03-20T01:30:05Z";
+
 /// Standard member fields a query may filter on; member custom fields may be used too.
 const FILTER_FIELDS: &[&str] = &["leadId", "statusName", "reachedSuccess"];
 
@@ -162,6 +167,8 @@ async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Resp
         &[json!({
             "name": "API Program Membership",
             "description": "Map for API program membership fields",
+            "createdAt": MEMBER_OBJECT_TIME,
+            "updatedAt": MEMBER_OBJECT_TIME,
             "dedupeFields": ["leadId", "programId"],
             "searchableFields": searchable,
             "fields": fields,

@@ -243,13 +243,29 @@ async fn leads_by_program_carry_their_membership() {
 }
 
 #[tokio::test]
-async fn the_program_member_describe_flags_no_field_as_crm_managed() {
+async fn the_program_member_describe_has_adobes_times_and_flags_no_field_as_crm_managed() {
     let app = TestApp::spawn().await;
     for path in [
         "/rest/v1/programs/members/describe.json",
         "/rest/v1/program/members/describe.json",
     ] {
         let describe = &app.get_json(path).await["result"][0];
+        assert_eq!(describe["createdAt"], "2021-03-20T01:30:05Z", "{path}");
+        assert_eq!(describe["updatedAt"], "2021-03-20T01:30:05Z", "{path}");
+        let keys: Vec<&String> = describe.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "description",
+                "createdAt",
+                "updatedAt",
+                "dedupeFields",
+                "searchableFields",
+                "fields"
+            ],
+            "{path}"
+        );
         for field in describe["fields"].as_array().unwrap() {
             assert_eq!(field["crmManaged"], false, "{path}: {field}");
         }
