@@ -205,6 +205,8 @@ async fn leads_by_program_carry_their_membership() {
     assert_eq!(lead["membership"]["progressionStatus"], "Visited Booth");
     assert_eq!(lead["membership"]["reachedSuccess"], true);
     assert_eq!(lead["membership"]["acquiredBy"], true);
+    assert!(lead["membership"].get("stream").is_none(), "{lead}");
+    assert!(lead["membership"].get("nurtureCadence").is_none(), "{lead}");
     // The same query as a form POST with `_method=GET`, as marketorestpython sends it.
     let token = app.token().await;
     let posted: serde_json::Value = app
