@@ -5,7 +5,8 @@
 # is wrong about Marketo (tests/openapi/patches.py says where and why). Fixed seed, bounded
 # examples; prints `N passed, M failed` (operations) and exits non-zero on any failure.
 #
-# OPENAPI_EXAMPLES (default 100) and OPENAPI_SEED (default 17) tune the run.
+# OPENAPI_EXAMPLES (default 100) and OPENAPI_SEED (default 17) tune the run; MOCK_BINARY runs
+# an already built server.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,11 +23,17 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 
-cargo build --release --quiet
+# MOCK_BINARY names an already built server and skips the build, as in client-check.sh.
+if [[ -n "${MOCK_BINARY:-}" ]]; then
+    BINARY="$MOCK_BINARY"
+else
+    cargo build --release --quiet
+    BINARY="$TARGET_DIR/release/marketo-bulk-mock"
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 : >"$WORK/server.log"
-"$TARGET_DIR/release/marketo-bulk-mock" --port 0 >>"$WORK/server.log" 2>&1 &
+"$BINARY" --port 0 >>"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -23,6 +23,7 @@ IMPORT_RESULT_FILES = [
 ]
 EXPORT_FILES = [
     "/bulk/v1/leads/export/{exportId}/file.json",
+    "/bulk/v1/activities/export/{exportId}/file.json",
     "/bulk/v1/program/members/export/{exportId}/file.json",
     "/bulk/v1/customobjects/{apiName}/export/{exportId}/file.json",
 ]
@@ -114,6 +115,14 @@ def column_header_names(doc):
     }
 
 
+def activity_attribute_values(doc):
+    del doc["definitions"]["Attribute"]["properties"]["value"]["type"]
+
+
+def activity_types_without_primary_attribute(doc):
+    doc["definitions"]["ActivityType"]["required"].remove("primaryAttribute")
+
+
 def custom_object_metadata(doc):
     definition = doc["definitions"]["ObjectMetaData"]
     definition["required"] = [
@@ -173,6 +182,20 @@ PATCHES = [
         "`value`.",
         "Adobe's Bulk Extract pages; the create operations' descriptions in this document",
         column_header_names,
+    ),
+    Patch(
+        "An activity attribute's `value` is a plain JSON value, a string or a number; the "
+        "document types it `object`.",
+        "Adobe's Activities page, Get Lead Changes example "
+        '(`{"name":"Source","value":"Web service API"}`, `{"name":"Lead ID","value":775}`)',
+        activity_attribute_values,
+    ),
+    Patch(
+        "Some activity types, such as New Lead, have no primary attribute; the document "
+        "requires `primaryAttribute` of every type.",
+        "singer-io/tap-marketo `tap_marketo/discover.py`, which reads it only `if "
+        '"primaryAttribute" in` a type',
+        activity_types_without_primary_attribute,
     ),
     Patch(
         "List Custom Objects and Describe Custom Object answer `name, displayName, description, "

@@ -3,8 +3,10 @@
 - `marketo.json`: Adobe's document with the patches of `patches.py`, keeping exactly the
   operations the mock serves (by method and path, as the mock's own route table at
   `/_mock/openapi.json` lists them);
-- `records.json`: ids of records made here through Marketo's own API (a finished import of
-  each type, a completed export of each type), which `hooks.py` lets requests name.
+- `records.json`: records made here through Marketo's own API (a finished import of each
+  type, a completed export of each type, a paging token), and the path ids, query values and
+  upload files that name them or that the mock accepts, which `hooks.py` puts in part of the
+  generated requests.
 
 Usage: prepare.py BASE_URL TOKEN DIR
 """
@@ -67,6 +69,8 @@ def document(base):
 
 
 def records(base, token):
+    """Records made through Marketo's API, and the values that name them: path parameters by
+    name, query parameters and upload files by the document's path."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
 
@@ -74,7 +78,7 @@ def records(base, token):
         body = response.json()
         if not body.get("success"):
             sys.exit(f"{response.request.method} {response.url}: {body}")
-        return body["result"][0]
+        return body
 
     def wait(job, status):
         response = session.get(f"{base}/_mock/jobs/{job}/wait", params={"status": status}, timeout=30)
@@ -82,15 +86,17 @@ def records(base, token):
 
     def upload(path, sample, **params):
         with open(SAMPLES / sample, "rb") as file:
-            created = answer(session.post(f"{base}{path}", params=params, files={"file": file}, timeout=30))
-        wait(created["batchId"], "Complete")
-        return created["batchId"]
+            body = answer(session.post(f"{base}{path}", params=params, files={"file": file}, timeout=30))
+        batch = body["result"][0]["batchId"]
+        wait(batch, "Complete")
+        return batch
 
     def export(kind, body):
         job = answer(session.post(f"{base}/bulk/v1/{kind}/export/create.json", json=body, timeout=30))
-        answer(session.post(f"{base}/bulk/v1/{kind}/export/{job['exportId']}/enqueue.json", timeout=30))
-        wait(job["exportId"], "Completed")
-        return job["exportId"]
+        export_id = job["result"][0]["exportId"]
+        answer(session.post(f"{base}/bulk/v1/{kind}/export/{export_id}/enqueue.json", timeout=30))
+        wait(export_id, "Completed")
+        return export_id
 
     batches = [
         upload("/bulk/v1/leads.json", "leads-mixed.csv", format="csv", listId=2001),
@@ -102,19 +108,42 @@ def records(base, token):
             programMemberStatus="On List",
         ),
     ]
+    today = session.get(f"{base}/_mock/clock", timeout=10).json()["now"][:10]
     exports = [
         export("leads", {"fields": ["id", "email"], "filter": {"staticListId": 2001}}),
+        export("activities", {"filter": {"createdAt": {"startAt": today, "endAt": f"{today}T23:59:59Z"}}}),
         export("program/members", {"fields": ["leadId", "statusName"], "format": "TSV", "filter": {"programId": 1001}}),
         export("customobjects/car_c", {"fields": ["vin", "make"], "filter": {"staticListId": 2001}}),
     ]
+    token_answer = answer(
+        session.get(f"{base}/rest/v1/activities/pagingtoken.json", params={"sinceDatetime": today}, timeout=10)
+    )
+    since_today = token_answer["nextPageToken"]
     return {
-        "batchId": batches,
-        "exportId": exports,
-        "apiName": ["car_c"],
-        "customObjectName": ["car_c"],
-        "programId": [1001],
-        "leadId": [1],
-        "listId": [2001],
+        "path": {
+            "batchId": batches,
+            "exportId": exports,
+            "apiName": ["car_c"],
+            "customObjectName": ["car_c"],
+            "programId": [1001],
+            "leadId": [1],
+            "listId": [2001],
+        },
+        "query": {
+            "/bulk/v1/leads.json": {"format": "csv", "lookupField": "email"},
+            "/bulk/v1/customobjects/{apiName}/import.json": {"format": "csv"},
+            "/bulk/v1/program/{programId}/members/import.json": {"format": "CSV", "programMemberStatus": "On List"},
+            "/rest/v1/leads.json": {"filterType": "email", "filterValues": ["ana.lima@example.com"]},
+            "/rest/v1/programs/{programId}/members.json": {"filterType": "leadId", "filterValues": ["1", "2"]},
+            "/rest/v1/customobjects/{customObjectName}.json": {"filterType": "vin", "filterValues": ["WBA4R7C55HK895912"]},
+            "/rest/v1/activities.json": {"nextPageToken": since_today, "activityTypeIds": [12, 13]},
+            "/rest/v1/activities/leadchanges.json": {"nextPageToken": since_today, "fields": ["email", "leadScore"]},
+        },
+        "upload": {
+            "/bulk/v1/leads.json": "leads-mixed.csv",
+            "/bulk/v1/customobjects/{apiName}/import.json": "cars.csv",
+            "/bulk/v1/program/{programId}/members/import.json": "program-members.csv",
+        },
     }
 
 
