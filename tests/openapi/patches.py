@@ -123,6 +123,10 @@ def activity_types_without_primary_attribute(doc):
     doc["definitions"]["ActivityType"]["required"].remove("primaryAttribute")
 
 
+def usage_dates(doc):
+    doc["definitions"]["UsageData"]["properties"]["date"]["format"] = "date"
+
+
 def custom_object_metadata(doc):
     definition = doc["definitions"]["ObjectMetaData"]
     definition["required"] = [
@@ -196,6 +200,12 @@ PATCHES = [
         "singer-io/tap-marketo `tap_marketo/discover.py`, which reads it only `if "
         '"primaryAttribute" in` a type',
         activity_types_without_primary_attribute,
+    ),
+    Patch(
+        "The usage of a day is dated by the day alone (`2015-10-17`); the document formats "
+        "`date` as a date-time.",
+        "Adobe's Usage page, Get Daily Usage example",
+        usage_dates,
     ),
     Patch(
         "List Custom Objects and Describe Custom Object answer `name, displayName, description, "
