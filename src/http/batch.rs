@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::envelope::{RequestId, success};
-use super::extract::number_segment;
+use super::extract::{IdWidth, path_id};
 use super::guard::with_batch;
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -35,11 +35,14 @@ impl From<QueueFull> for ApiError {
     }
 }
 
+/// A batch id from its path segment: Marketo's document types it int32.
+pub fn batch_id(segment: &str) -> Result<Option<BatchId>, ApiError> {
+    path_id(segment, IdWidth::Int32)
+}
+
 /// A retained batch of the given kind; any other id is Marketo's 1013.
-pub fn find(state: &AppState, id: BatchId, kind: ImportKind) -> Result<Arc<Job>, ApiError> {
-    state
-        .engine
-        .job(id)
+pub fn find(state: &AppState, id: Option<BatchId>, kind: ImportKind) -> Result<Arc<Job>, ApiError> {
+    id.and_then(|id| state.engine.job(id))
         .filter(|job| job.kind == kind)
         .ok_or(ApiError::ObjectNotFound("Object not found"))
 }
@@ -149,7 +152,7 @@ pub enum ResultKind {
 pub fn lead_style_status(
     state: &AppState,
     request_id: &RequestId,
-    batch: u32,
+    batch: Option<BatchId>,
     kind: ImportKind,
 ) -> Result<Response, ApiError> {
     let job = find(state, batch, kind)?;
@@ -165,7 +168,7 @@ pub fn batch_file(
     kind: ImportKind,
     which: ResultKind,
 ) -> Result<Response, ApiError> {
-    result_file(&*find(state, number_segment(batch)?, kind)?, which)
+    result_file(&*find(state, batch_id(batch)?, kind)?, which)
 }
 
 /// Serves a result file as Marketo does: CSV-typed text, or HTTP 404 when the batch has none.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::batch::{Created, ResultKind, batch_file, format_param, lead_style_status};
 use super::envelope::{RequestId, success};
-use super::extract::{Authorized, Segment, json_segment_id};
+use super::extract::{Authorized, IdWidth, Segment, json_segment_id};
 use super::guard::with_batch;
 use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
@@ -85,7 +85,7 @@ async fn status(
     lead_style_status(
         &state,
         &request_id,
-        json_segment_id(&batch)?,
+        json_segment_id(&batch, IdWidth::Int32)?,
         ImportKind::Leads,
     )
 }

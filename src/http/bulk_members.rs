@@ -5,9 +5,9 @@ use axum::extract::Request;
 use axum::response::Response;
 use serde_json::json;
 
-use super::batch::{Created, ResultKind, batch_file, format_param, lead_style_status};
+use super::batch::{Created, ResultKind, batch_file, batch_id, format_param, lead_style_status};
 use super::envelope::{RequestId, success};
-use super::extract::{Authorized, Segment, number_segment};
+use super::extract::{Authorized, Segment};
 use super::guard::with_batch;
 use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
@@ -35,7 +35,7 @@ pub fn routes() -> Api {
                 lead_style_status(
                     &state,
                     &request_id,
-                    number_segment(&batch)?,
+                    batch_id(&batch)?,
                     ImportKind::ProgramMembers,
                 )
             },

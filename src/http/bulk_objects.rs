@@ -6,9 +6,9 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 
-use super::batch::{ObjectStatus, ResultKind, find, format_param, result_file};
+use super::batch::{ObjectStatus, ResultKind, batch_id, find, format_param, result_file};
 use super::envelope::{RequestId, success};
-use super::extract::{Authorized, Segment, number_segment};
+use super::extract::{Authorized, Segment};
 use super::guard::with_batch;
 use super::registry::{Api, BodyKind, Tag};
 use super::upload::Upload;
@@ -99,7 +99,7 @@ fn object_batch(
     api_name: &str,
     batch: &str,
 ) -> Result<std::sync::Arc<Job>, ApiError> {
-    let job = find(state, number_segment(batch)?, ImportKind::CustomObjects)?;
+    let job = find(state, batch_id(batch)?, ImportKind::CustomObjects)?;
     if job.params["objectApiName"] != api_name {
         return Err(ApiError::ObjectNotFound("Object not found"));
     }

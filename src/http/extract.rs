@@ -151,17 +151,37 @@ pub async fn method_get_params(
     Ok(params)
 }
 
-/// A path segment such as `3404.json` read as a number; anything else is no such resource.
-pub fn json_segment_id(segment: &str) -> Result<u32, ApiError> {
+/// How wide Marketo's document types an id in a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdWidth {
+    Int32,
+    Int64,
+}
+
+/// An id in a path, read as Marketo's document types it. A well-formed integer of the
+/// documented width that no record here can have (the mock's ids are positive 32-bit numbers)
+/// is `None`: it names nothing, and the route gives its own not-found answer. Anything else,
+/// not an integer or wider than documented, is 1001, as Marketo answers a value of the wrong
+/// type; either way with HTTP 200, since the path is one of Marketo's.
+pub fn path_id(text: &str, width: IdWidth) -> Result<Option<u32>, ApiError> {
+    let id = match width {
+        IdWidth::Int32 => text.parse::<i32>().map(i64::from),
+        IdWidth::Int64 => text.parse::<i64>(),
+    }
+    .map_err(|_| ApiError::InvalidValue {
+        value: text.to_owned(),
+        expected: "integer",
+    })?;
+    Ok(u32::try_from(id).ok())
+}
+
+/// A path segment such as `3404.json` read by [`path_id`]; without the suffix the path is
+/// none of Marketo's.
+pub fn json_segment_id(segment: &str, width: IdWidth) -> Result<Option<u32>, ApiError> {
     segment
         .strip_suffix(".json")
         .ok_or(ApiError::ResourceNotFound)
-        .and_then(number_segment)
-}
-
-/// A path segment that must be a number.
-pub fn number_segment(segment: &str) -> Result<u32, ApiError> {
-    segment.parse().map_err(|_| ApiError::ResourceNotFound)
+        .and_then(|id| path_id(id, width))
 }
 
 #[cfg(test)]
@@ -205,10 +225,38 @@ mod tests {
     }
 
     #[test]
-    fn json_segments_must_be_numbers_ending_in_json() {
-        assert_eq!(json_segment_id("3404.json"), Ok(3404));
-        assert_eq!(json_segment_id("3404"), Err(ApiError::ResourceNotFound));
-        assert_eq!(json_segment_id("abc.json"), Err(ApiError::ResourceNotFound));
+    fn a_path_id_of_the_documented_width_names_a_record_or_nothing() {
+        use IdWidth::{Int32, Int64};
+        assert_eq!(path_id("3404", Int32), Ok(Some(3404)));
+        assert_eq!(path_id("-2147483648", Int32), Ok(None));
+        assert_eq!(path_id("-9223372036854775808", Int64), Ok(None));
+        assert_eq!(path_id("4294967296", Int64), Ok(None));
+        assert_eq!(json_segment_id("3404.json", Int32), Ok(Some(3404)));
+        assert_eq!(
+            json_segment_id("3404", Int32),
+            Err(ApiError::ResourceNotFound)
+        );
+    }
+
+    #[test]
+    fn a_path_id_that_is_no_integer_of_the_documented_width_is_an_invalid_value() {
+        use IdWidth::{Int32, Int64};
+        for (text, width) in [
+            ("abc", Int32),
+            ("2147483648", Int32),
+            ("1.5", Int64),
+            ("9223372036854775808", Int64),
+            ("", Int32),
+        ] {
+            assert_eq!(
+                path_id(text, width),
+                Err(ApiError::InvalidValue {
+                    value: text.to_owned(),
+                    expected: "integer"
+                }),
+                "{text}"
+            );
+        }
     }
 }
 

@@ -1,11 +1,11 @@
 //! The Asset API reads extract tools make: programs, segmentations, emails (browses paged by
 //! `offset` and `maxReturn`) and the My Tokens of a program or folder.
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 use super::envelope::{RequestId, asset_error, asset_result};
-use super::extract::{Authorized, Params, Segment, number_segment};
+use super::extract::{Authorized, IdWidth, Params, Segment, path_id};
 use super::paging::AssetPage;
 use super::registry::{Api, Tag};
 use crate::clock::Timestamp;
@@ -258,21 +258,25 @@ async fn tokens(
     request_id: RequestId,
     Segment(segment): Segment,
 ) -> Response {
-    let id = match number_segment(&segment) {
-        Ok(id) => id,
-        Err(error) => return error.into_response(),
-    };
     let db = state.read_db();
-    answer(&request_id, folder_tokens(&db, id, &auth.query))
+    // The Asset API's document types the folder id int32.
+    let outcome =
+        path_id(&segment, IdWidth::Int32).and_then(|id| folder_tokens(&db, id, &auth.query));
+    answer(&request_id, outcome)
 }
 
-fn folder_tokens(db: &Db, id: u32, params: &Params) -> Result<Vec<TokenSet>, ApiError> {
+/// The tokens of a folder or program; one that does not exist (or an id that names nothing)
+/// has none.
+fn folder_tokens(db: &Db, id: Option<u32>, params: &Params) -> Result<Vec<TokenSet>, ApiError> {
     let kind = match params.get("folderType").filter(|t| !t.trim().is_empty()) {
         None => FolderType::Folder,
         Some(text) => FolderType::parse(text).ok_or_else(|| ApiError::InvalidValue {
             value: text.to_owned(),
             expected: "Folder, Program",
         })?,
+    };
+    let Some(id) = id else {
+        return Ok(Vec::new());
     };
     let known = match kind {
         FolderType::Program => db.programs.program(id).is_some(),

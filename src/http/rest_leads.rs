@@ -2,17 +2,18 @@
 
 use axum::extract::Request;
 use axum::response::Response;
+use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{
-    Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
+    Authorized, IdWidth, Params, Segment, json_segment_id, method_get_params, path_id,
 };
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::import::leads::is_lookup_field;
-use crate::schema::Schema;
+use crate::schema::{DataType, FieldDef, Schema};
 use crate::state::AppState;
 use crate::store::leads::{Lead, LeadColumn, LeadDb, LeadId, virtual_fields};
 
@@ -197,12 +198,13 @@ async fn one(
     request_id: RequestId,
     Segment(lead): Segment,
 ) -> Result<Response, ApiError> {
-    let id = json_segment_id(&lead)?;
+    let id = json_segment_id(&lead, IdWidth::Int64)?;
     let db = state.read_db();
     let db = &db.leads;
     let columns = columns(db.schema(), auth.query.get_list("fields").as_deref())?;
-    let records: Vec<Json> = db
-        .lead(id)
+    // An unknown lead is an empty result, as Marketo answers it.
+    let records: Vec<Json> = id
+        .and_then(|id| db.lead(id))
         .map(|lead| render(lead, &columns))
         .into_iter()
         .collect();
@@ -230,6 +232,34 @@ async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Resp
     success(&request_id, &fields)
 }
 
+/// A field as Describe Lead2 and Describe Program Member show it. A field without a length
+/// has no `length` member: Marketo leaves absent members out rather than sending null.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDescription<'a> {
+    name: &'a str,
+    display_name: &'a str,
+    data_type: DataType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<usize>,
+    updateable: bool,
+    /// The mock has no CRM sync, so no field is managed by one.
+    crm_managed: bool,
+}
+
+impl FieldDescription<'_> {
+    pub fn of(field: &FieldDef) -> FieldDescription<'_> {
+        FieldDescription {
+            name: &field.name,
+            display_name: &field.display_name,
+            data_type: field.data_type,
+            length: field.length,
+            updateable: field.writable(),
+            crm_managed: false,
+        }
+    }
+}
+
 async fn describe2(_: Authorized, state: AppState, request_id: RequestId) -> Response {
     let db = state.read_db();
     let db = &db.leads;
@@ -240,20 +270,7 @@ async fn describe2(_: Authorized, state: AppState, request_id: RequestId) -> Res
         .filter(|f| is_lookup_field(f))
         .map(|f| [f.name.as_str()])
         .collect();
-    let fields: Vec<Json> = schema
-        .fields()
-        .iter()
-        .map(|field| {
-            json!({
-                "name": field.name,
-                "displayName": field.display_name,
-                "dataType": field.data_type,
-                "length": field.length,
-                "updateable": !field.read_only,
-                "crmManaged": false,
-            })
-        })
-        .collect();
+    let fields: Vec<FieldDescription> = schema.fields().iter().map(FieldDescription::of).collect();
     success(
         &request_id,
         &[json!({ "name": "API Lead", "searchableFields": searchable, "fields": fields })],
@@ -293,8 +310,8 @@ fn list_page(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let db = &db.leads;
-    let (_, members) = db
-        .list(number_segment(list)?)
+    let (_, members) = path_id(list, IdWidth::Int32)?
+        .and_then(|id| db.list(id))
         .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
     let ids: Vec<LeadId> = members.iter().copied().collect();
     render_page(db, &ids, params, request_id)

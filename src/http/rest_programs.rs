@@ -6,11 +6,11 @@ use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
 use super::extract::{
-    Authorized, Params, Segment, json_segment_id, method_get_params, number_segment,
+    Authorized, IdWidth, Params, Segment, json_segment_id, method_get_params, path_id,
 };
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
-use super::rest_leads::{columns, render};
+use super::rest_leads::{FieldDescription, columns, render};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::programs::{MemberColumn, Membership, ProgramDb, ProgramDef};
@@ -54,13 +54,18 @@ const DEFAULT_FIELDS: &[&str] = &[
     "membershipDate",
 ];
 
+/// When the program member object was created and last changed, as its describe says. The
+/// mock's member fields come from a fixture without times and never change while it runs, so
+/// both are the fixed time of Adobe's documented Describe Program Member example.
+const MEMBER_OBJECT_TIME: &str = "2021-03-20T01:30:05Z";
+
 /// Standard member fields a query may filter on; member custom fields may be used too.
 const FILTER_FIELDS: &[&str] = &["leadId", "statusName", "reachedSuccess"];
 
-fn program<'a>(programs: &'a ProgramDb, segment: &str) -> Result<&'a ProgramDef, ApiError> {
-    let id = number_segment(segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
-    programs
-        .program(id)
+/// The program a path id names; Marketo's document types the id int64 on the members route
+/// and int32 on the leads route.
+fn program(programs: &ProgramDb, id: Option<u32>) -> Result<&ProgramDef, ApiError> {
+    id.and_then(|id| programs.program(id))
         .ok_or(ApiError::ObjectNotFound("Program not found"))
 }
 
@@ -101,7 +106,7 @@ async fn members(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let programs = &db.programs;
-    let program = program(programs, &segment)?;
+    let program = program(programs, path_id(&segment, IdWidth::Int64)?)?;
     let params = &auth.query;
     let (filter_type, values) = filter(params)?;
     let custom = programs
@@ -156,24 +161,14 @@ async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Resp
         )
         .map(|name| vec![name])
         .collect();
-    let fields: Vec<Json> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            let mut item =
-                json!({ "name": f.name, "displayName": f.display_name, "dataType": f.data_type });
-            if let Some(length) = f.length {
-                item["length"] = json!(length);
-            }
-            item["updateable"] = json!(f.writable());
-            item
-        })
-        .collect();
+    let fields: Vec<FieldDescription> = schema.fields().iter().map(FieldDescription::of).collect();
     success(
         &request_id,
         &[json!({
             "name": "API Program Membership",
             "description": "Map for API program membership fields",
+            "createdAt": MEMBER_OBJECT_TIME,
+            "updatedAt": MEMBER_OBJECT_TIME,
             "dedupeFields": ["leadId", "programId"],
             "searchableFields": searchable,
             "fields": fields,
@@ -210,11 +205,7 @@ fn program_leads_page(
     request_id: &RequestId,
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
-    let id = json_segment_id(segment).map_err(|_| ApiError::ObjectNotFound("Program not found"))?;
-    let program = db
-        .programs
-        .program(id)
-        .ok_or(ApiError::ObjectNotFound("Program not found"))?;
+    let program = program(&db.programs, json_segment_id(segment, IdWidth::Int32)?)?;
     let columns = columns(db.leads.schema(), params.get_list("fields").as_deref())?;
     let members: Vec<&Membership> = db.programs.members(program.id).collect();
     let (page, next) = Page::from_params(params)?.take(&members);
@@ -222,14 +213,14 @@ fn program_leads_page(
         .iter()
         .filter_map(|member| {
             let mut record = render(db.leads.lead(member.lead)?, &columns);
+            // `stream` and `nurtureCadence` belong to members of engagement programs, which
+            // the fixtures have none of; Marketo leaves them out for the others.
             record["membership"] = json!({
                 "progressionStatus": member.status.name,
                 "acquiredBy": member.acquired_by,
                 "reachedSuccess": member.reached_success(),
                 "membershipDate": member.membership_date.to_marketo(),
                 "isExhausted": false,
-                "nurtureCadence": Json::Null,
-                "stream": Json::Null,
             });
             Some(record)
         })

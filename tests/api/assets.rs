@@ -392,14 +392,21 @@ async fn an_unknown_program_or_folder_has_no_assets_and_folders_are_the_default_
         .get_json("/rest/asset/v1/folder/41/tokens.json?folderType=folder")
         .await;
     assert_eq!(acquisition["result"][0]["tokens"], json!([]));
-    let response = app
-        .client
-        .get(app.url("/rest/asset/v1/folder/abc/tokens.json?folderType=Program"))
-        .bearer_auth(app.token().await)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 404);
+    // The folder id is an int32 in the Asset API's document: a negative one names nothing, and
+    // one that is no such integer is a value of the wrong type, both with HTTP 200.
+    assert_no_assets(
+        &app.get_json("/rest/asset/v1/folder/-2147483648/tokens.json?folderType=Program")
+            .await,
+    );
+    let (status, body) = app
+        .get_answer("/rest/asset/v1/folder/abc/tokens.json?folderType=Program")
+        .await;
+    assert_eq!(status, 200);
+    assert_asset_error(
+        &body,
+        "1001",
+        "Invalid value 'abc'. Required of type 'integer'",
+    );
 }
 
 #[tokio::test]

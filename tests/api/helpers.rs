@@ -90,6 +90,11 @@ impl TestApp {
 
     /// GETs a JSON body with a fresh token in the Bearer header.
     pub async fn get_json(&self, path: &str) -> Value {
+        self.get_answer(path).await.1
+    }
+
+    /// GETs with a fresh token in the Bearer header: the HTTP status and the JSON body.
+    pub async fn get_answer(&self, path: &str) -> (u16, Value) {
         let token = self.token().await;
         let response = self
             .client
@@ -98,7 +103,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        response.json().await.unwrap()
+        (response.status().as_u16(), response.json().await.unwrap())
     }
 
     /// GETs a result file: its HTTP status, content type and body.

@@ -267,3 +267,31 @@ async fn describe_lists_every_field_with_rest_and_soap_names() {
             .contains(&json!(["email"]))
     );
 }
+
+#[tokio::test]
+async fn no_describe_sends_null_for_a_member_a_field_lacks() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/rest/v1/leads/describe.json",
+        "/rest/v1/leads/describe2.json",
+        "/rest/v1/programs/members/describe.json",
+        "/rest/v1/customobjects/car_c/describe.json",
+    ] {
+        let body = app.get_json(path).await;
+        assert!(!has_null(&body["result"]), "{path}: {body}");
+    }
+    let body = app.get_json("/rest/v1/leads/describe2.json").await;
+    let fields = body["result"][0]["fields"].as_array().unwrap();
+    let field = |name: &str| fields.iter().find(|f| f["name"] == name).unwrap();
+    assert_eq!(field("email")["length"], 255);
+    assert!(field("leadScore").get("length").is_none());
+}
+
+fn has_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(has_null),
+        Value::Object(members) => members.values().any(has_null),
+        _ => false,
+    }
+}

@@ -14,6 +14,7 @@ mod leads_import;
 mod leads_readback;
 mod lists;
 mod openapi;
+mod path_ids;
 mod process;
 mod program_members;
 mod queue;

@@ -205,6 +205,8 @@ async fn leads_by_program_carry_their_membership() {
     assert_eq!(lead["membership"]["progressionStatus"], "Visited Booth");
     assert_eq!(lead["membership"]["reachedSuccess"], true);
     assert_eq!(lead["membership"]["acquiredBy"], true);
+    assert!(lead["membership"].get("stream").is_none(), "{lead}");
+    assert!(lead["membership"].get("nurtureCadence").is_none(), "{lead}");
     // The same query as a form POST with `_method=GET`, as marketorestpython sends it.
     let token = app.token().await;
     let posted: serde_json::Value = app
@@ -240,4 +242,34 @@ async fn leads_by_program_carry_their_membership() {
         "1013",
         "Program not found",
     );
+}
+
+#[tokio::test]
+async fn the_program_member_describe_has_adobes_times_and_flags_no_field_as_crm_managed() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/rest/v1/programs/members/describe.json",
+        "/rest/v1/program/members/describe.json",
+    ] {
+        let describe = &app.get_json(path).await["result"][0];
+        assert_eq!(describe["createdAt"], "2021-03-20T01:30:05Z", "{path}");
+        assert_eq!(describe["updatedAt"], "2021-03-20T01:30:05Z", "{path}");
+        let keys: Vec<&String> = describe.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "description",
+                "createdAt",
+                "updatedAt",
+                "dedupeFields",
+                "searchableFields",
+                "fields"
+            ],
+            "{path}"
+        );
+        for field in describe["fields"].as_array().unwrap() {
+            assert_eq!(field["crmManaged"], false, "{path}: {field}");
+        }
+    }
 }

@@ -24,13 +24,6 @@ async fn an_unknown_path_answers_610_with_http_404() {
 }
 
 #[tokio::test]
-async fn a_batch_segment_that_is_not_a_number_is_an_unknown_resource() {
-    let app = TestApp::spawn().await;
-    let body = app.get_json("/bulk/v1/leads/batch/abc.json").await;
-    assert_error(&body, "610", "Requested resource not found");
-}
-
-#[tokio::test]
 async fn a_wrong_method_on_a_known_path_answers_605() {
     let app = TestApp::spawn().await;
     let response = app
