@@ -245,6 +245,8 @@ impl Instances {
             fresh,
         );
         old.stop();
+        // The old world's tokens are gone with it.
+        self.token_owners.retain(|_, owner| owner != client_id);
         Ok(true)
     }
 

@@ -209,6 +209,14 @@ async fn reset_faults_a_frozen_clock_and_expired_tokens_stay_in_their_instance()
         .control_json(Method::POST, "/_mock/instances/worker-a/reset", None)
         .await;
     assert_eq!(code, 204);
+    let (_, listed) = app
+        .control_json(Method::GET, "/_mock/instances/worker-a", None)
+        .await;
+    assert_eq!(
+        listed["tokens"],
+        json!(0),
+        "the reset forgot worker-a's tokens"
+    );
     let a = app.token_of("worker-a", "s").await;
     assert!(
         app.leads_of(&a, "shared@x.com")
@@ -299,6 +307,41 @@ async fn every_route_serves_the_instance_of_its_token_and_a_dropped_instance_ans
             "{method} {path}: {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_instances_export_links_to_its_file_under_its_own_prefix() {
+    let app = TestApp::spawn_with(open).await;
+    let token = app.token_of("worker 3", "s").await;
+    let created = json(
+        app.client
+            .post(app.url("/bulk/v1/leads/export/create.json"))
+            .bearer_auth(&token)
+            .json(&json!({"fields": ["id"], "filter": {"staticListId": 2001}})),
+    )
+    .await;
+    let id = created["result"][0]["exportId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json(
+        app.client
+            .post(app.url(&format!("/bulk/v1/leads/export/{id}/enqueue.json")))
+            .bearer_auth(&token),
+    )
+    .await;
+    let (code, view) = app
+        .control_json(
+            Method::GET,
+            &format!("/_mock/instances/worker%203/jobs/{id}/wait?status=Completed"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200, "{view}");
+    let link = view["fileUrl"].as_str().unwrap();
+    assert_eq!(link, format!("/_mock/instances/worker%203/jobs/{id}/file"));
+    let file = app.client.get(app.url(link)).send().await.unwrap();
+    assert_eq!(file.text().await.unwrap(), "id\n");
 }
 
 #[tokio::test]

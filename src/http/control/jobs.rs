@@ -41,9 +41,17 @@ fn job_view(job: &Job) -> Value {
 }
 
 /// The control plane's own route to a completed export's file: no access token needed, so
-/// the dashboard can link to it.
-pub fn file_path(id: Uuid) -> String {
-    format!("/_mock/jobs/{id}/file")
+/// the dashboard can link to it. An instance other than the default one is named in it.
+pub fn file_path(state: &AppState, id: Uuid) -> String {
+    let config = &state.settings.config;
+    if state.client_id() == config.client_id {
+        format!("/_mock/jobs/{id}/file")
+    } else {
+        let client = form_urlencoded::byte_serialize(state.client_id().as_bytes())
+            .collect::<String>()
+            .replace('+', "%20");
+        format!("/_mock/instances/{client}/jobs/{id}/file")
+    }
 }
 
 /// An export job as the control plane shows it.
@@ -68,7 +76,7 @@ fn export_view(state: &AppState, job: &ExportJob) -> Value {
         "fileSize": file.map(|file| file.size()),
         "fileChecksum": file.map(|file| file.checksum.as_str()),
         "errorMsg": snapshot.error_msg,
-        "fileUrl": downloadable.then(|| file_path(job.id)),
+        "fileUrl": downloadable.then(|| file_path(state, job.id)),
         "statusUrl": format!("/bulk/v1/{}/export/{}/status.json", job.kind.path(), job.id),
         "params": job.plan.shown,
     })
