@@ -1,5 +1,7 @@
 // The dashboard: polls the control plane and renders import and export jobs, the clock, fault
 // rules and the request journal; drives imports through the emulated API with a Bearer token.
+// It shows one instance at a time, chosen in the top bar and named in the URL (`?instance=`):
+// every control call goes to that instance's routes and every import uses its client id.
 'use strict';
 
 (() => {
@@ -31,6 +33,7 @@
   };
 
   const $ = (id) => document.getElementById(id);
+  const TITLE = document.title;
 
   // ---------------------------------------------------------------------------------------
   // Small helpers
@@ -110,10 +113,43 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // The chosen instance
+
+  /** The instance the page shows, `{id, isDefault}`: null until the first listing. */
+  let instance = null;
+  /** The client id the URL asks for (`?instance=`), or null for the default instance. */
+  let wanted = new URLSearchParams(window.location.search).get('instance') || null;
+  let defaultId = null;
+  /** Every instance, as the last listing gave them. */
+  let instanceList = [];
+  /** Bumped on every switch: an answer asked for before a switch is not shown after it. */
+  let epoch = 0;
+  /** The client secret typed for each instance. */
+  const secrets = new Map();
+
+  /** A control route for the chosen instance: `/_mock/X` itself for the default instance,
+   * else `/_mock/instances/{clientId}/X`. The instances routes are the server's own. */
+  function scoped(path) {
+    if (!instance || instance.isDefault || !path.startsWith('/_mock/')
+      || path.startsWith('/_mock/instances')) return path;
+    return `/_mock/instances/${encodeURIComponent(instance.id)}/${path.slice('/_mock/'.length)}`;
+  }
+
+  /** A small tag naming the instance a card or journal line belongs to. */
+  function instanceTag(id) {
+    const tag = el('span', 'instance-tag');
+    tag.dataset.instance = id;
+    tag.title = `Instance ${id}`;
+    tag.append(el('span', 'visually-hidden', 'Instance '), id);
+    return tag;
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Talking to the server
 
-  /** A control-plane call: JSON in, JSON out, `{"error": ...}` thrown as an Error. */
-  async function control(method, path, body) {
+  /** A control-plane call, to the chosen instance's route unless `ofInstance` is false: JSON
+   * in, JSON out, `{"error": ...}` thrown as an Error. */
+  async function control(method, path, body, ofInstance = true) {
     const init = { method, headers: {} };
     const adminToken = $('admin-token').value.trim();
     if (adminToken) init.headers['X-Admin-Token'] = adminToken;
@@ -121,7 +157,7 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    const response = await fetch(path, init);
+    const response = await fetch(ofInstance ? scoped(path) : path, init);
     const text = await response.text();
     let data = null;
     try {
@@ -135,21 +171,32 @@
     return data;
   }
 
-  const auth = { token: null, expiresAt: 0 };
+  const auth = { token: null, expiresAt: 0, clientId: null };
 
   function forgetToken() {
     auth.token = null;
     auth.expiresAt = 0;
+    auth.clientId = null;
   }
 
-  /** An access token for the emulated API, from the credentials in the settings form. */
+  /** An access token for the emulated API, from the credentials in the settings form: the
+   * chosen instance's client id and the secret typed for it. */
   async function accessToken(force = false) {
-    if (!force && auth.token && Date.now() < auth.expiresAt - 5000) return auth.token;
+    const clientId = $('client-id').value.trim();
+    if (!force && auth.token && auth.clientId === clientId && Date.now() < auth.expiresAt - 5000) {
+      return auth.token;
+    }
+    const secret = $('client-secret').value;
+    if (!secret) {
+      const reason = `type the client secret of ${clientId} under Settings`;
+      showResult($('token-result'), `No token: ${reason}`, false);
+      throw new Error(`No access token: ${reason}`);
+    }
     // A form POST keeps the secret out of the query string, and so out of the journal.
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
-      client_id: $('client-id').value.trim(),
-      client_secret: $('client-secret').value,
+      client_id: clientId,
+      client_secret: secret,
     });
     const response = await fetch('/identity/oauth/token', { method: 'POST', body });
     const data = await response.json().catch(() => ({}));
@@ -159,9 +206,11 @@
       showResult($('token-result'), `No token: ${reason}`, false);
       throw new Error(`No access token: ${reason}`);
     }
+    if ($('client-id').value.trim() !== clientId) throw new Error('The instance changed');
     auth.token = data.access_token;
     auth.expiresAt = Date.now() + Number(data.expires_in || 0) * 1000;
-    showResult($('token-result'), `Token issued, valid for ${data.expires_in} s`, true);
+    auth.clientId = clientId;
+    showResult($('token-result'), `Token issued to ${clientId}, valid for ${data.expires_in} s`, true);
     return auth.token;
   }
 
@@ -276,7 +325,9 @@
     const title = el('h4', 'card-title', `Batch ${batchId}`);
     title.id = titleId;
     const type = el('span', 'type-badge');
-    head.append(title, type);
+    const tags = el('div', 'card-tags');
+    tags.append(instanceTag(instance.id), type);
+    head.append(title, tags);
 
     const target = el('p', 'card-target');
 
@@ -514,7 +565,9 @@
     title.id = titleId;
     title.title = exportId;
     const type = el('span', 'type-badge');
-    head.append(title, type);
+    const tags = el('div', 'card-tags');
+    tags.append(instanceTag(instance.id), type);
+    head.append(title, tags);
 
     const target = el('p', 'card-target');
 
@@ -621,7 +674,7 @@
 
     refs.actions.hidden = !job.fileUrl;
     if (job.fileUrl) {
-      refs.fileLink.href = job.fileUrl;
+      refs.fileLink.href = scoped(job.fileUrl);
       refs.fileLink.setAttribute('aria-label', `Open the file of export ${short} in a new tab`);
       refs.showButton.setAttribute('aria-label', `Show the file of export ${short} in the page`);
     } else {
@@ -756,7 +809,8 @@
       const headers = {};
       const adminToken = $('admin-token').value.trim();
       if (adminToken) headers['X-Admin-Token'] = adminToken;
-      const response = await fetch(job.fileUrl, { headers });
+      const url = scoped(job.fileUrl);
+      const response = await fetch(url, { headers });
       const type = response.headers.get('content-type') || '';
       const text = await response.text();
       if (!response.ok) {
@@ -770,7 +824,7 @@
       } else {
         const format = String(job.format || 'csv').toLowerCase();
         const records = plural(job.numberOfRecords || 0, 'record', 'records');
-        fillFilePanel(`GET ${job.fileUrl} · ${type} · ${records} · ${byteSize(new Blob([text]).size)}`,
+        fillFilePanel(`GET ${url} · ${type} · ${records} · ${byteSize(new Blob([text]).size)}`,
           text, `export-${job.exportId}.${format}`, format === 'csv' ? 'text/csv' : 'text/plain');
       }
       content.dataset.exportId = job.exportId;
@@ -781,11 +835,11 @@
     focusFilePanel();
   }
 
-  function closeResultFile() {
+  function closeResultFile(refocus = true) {
     $('file-panel').hidden = true;
     if (fileUrl) URL.revokeObjectURL(fileUrl);
     fileUrl = null;
-    $(fileReturnHeading).focus();
+    if (refocus) $(fileReturnHeading).focus();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1032,8 +1086,11 @@
       status.append(el('span', `status ${entry.httpStatus >= 400 ? 'status-bad' : 'status-ok'}`, entry.httpStatus));
       const code = el('td', 'col-code');
       if (entry.code) code.append(el('span', 'status status-bad', entry.code));
+      const instanceCell = el('td', 'col-instance');
+      instanceCell.append(instanceTag(instance.id));
       tr.append(
         timeCell,
+        instanceCell,
         el('td', 'col-method', entry.method),
         pathCell,
         status,
@@ -1051,9 +1108,11 @@
   let objectsLoaded = false;
   async function loadCustomObjects() {
     const select = $('upload-api-name');
+    const at = epoch;
     try {
       const response = await marketo('/rest/v1/customobjects.json');
       const data = await response.json();
+      if (at !== epoch) return;
       const error = envelopeError(data);
       if (error) throw new Error(`${error.code} ${error.message}`);
       const previous = select.value;
@@ -1065,6 +1124,7 @@
       if (previous && [...select.options].some((o) => o.value === previous)) select.value = previous;
       objectsLoaded = true;
     } catch (error) {
+      if (at !== epoch) return;
       select.replaceChildren(el('option', null, 'Could not load custom objects'));
       select.options[0].value = '';
       showResult($('upload-result'), `Custom objects: ${error.message}`, false);
@@ -1132,6 +1192,8 @@
     }
     submit.disabled = true;
     showResult(result, `Uploading ${file.name}…`, true);
+    const at = epoch;
+    const clientId = instance ? instance.id : $('client-id').value.trim();
     try {
       const rows = countRows(await file.text(), format);
       const form = new FormData();
@@ -1141,9 +1203,9 @@
       const error = envelopeError(data);
       if (data && data.success && data.result && data.result[0]) {
         const created = data.result[0];
-        uploadedRows.set(created.batchId, rows);
+        if (at === epoch) uploadedRows.set(created.batchId, rows);
         result.dataset.batchId = String(created.batchId);
-        showResult(result, `Batch ${created.batchId} created from ${file.name} (${plural(rows, 'row', 'rows')}): ${created.status}`, true);
+        showResult(result, `Batch ${created.batchId} created from ${file.name} (${plural(rows, 'row', 'rows')}) in ${clientId}: ${created.status}`, true);
         await refresh();
       } else if (error) {
         showResult(result, `Refused: ${error.code} ${error.message}`, false);
@@ -1158,26 +1220,150 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // Instances: the picker, the URL and the switch
+
+  /** Names the wanted instance in the URL, so that a link opens on it; none for the default. */
+  function writeUrl() {
+    const url = new URL(window.location.href);
+    if (wanted) url.searchParams.set('instance', wanted);
+    else url.searchParams.delete('instance');
+    if (url.href !== window.location.href) window.history.replaceState(null, '', url);
+  }
+
+  /** The counts of the chosen instance, from the listing (its Munchkin id on hover). */
+  function renderInstanceSummary(one) {
+    if (!one) return;
+    const counts = $('instance-counts');
+    setText(counts, [
+      plural(one.leads || 0, 'lead', 'leads'),
+      plural(one.activities || 0, 'activity', 'activities'),
+      plural(one.tokens || 0, 'token', 'tokens'),
+    ].join(' · '));
+    const title = `${one.clientId}${one.default ? ', the default instance' : ''}` +
+      `${one.munchkinId ? `, Munchkin id ${one.munchkinId}` : ''}`;
+    if (counts.title !== title) counts.title = title;
+  }
+
+  let lastInstanceIds = null;
+  /** Lists the instances in the picker and switches to the wanted one; one that is not (or no
+   * longer) there gives way to the default instance. */
+  function renderInstances(listing) {
+    defaultId = listing.defaultClientId;
+    instanceList = listing.instances || [];
+    const ids = instanceList.map((one) => one.clientId);
+    const picker = $('instance-picker');
+    if (ids.join('\n') !== lastInstanceIds) {
+      lastInstanceIds = ids.join('\n');
+      picker.replaceChildren(...instanceList.map((one) => {
+        const option = el('option', null, one.default ? `${one.clientId} (default)` : one.clientId);
+        option.value = one.clientId;
+        return option;
+      }));
+    }
+    let id = wanted || defaultId;
+    if (!ids.includes(id)) {
+      notify(instance && instance.id === id
+        ? `Instance “${id}” is gone: showing the default instance, ${defaultId}`
+        : `There is no instance “${id}”: showing the default instance, ${defaultId}`);
+      wanted = null;
+      writeUrl();
+      id = defaultId;
+    }
+    if (picker.value !== id) picker.value = id;
+    if (!instance || instance.id !== id) enterInstance(id);
+    renderInstanceSummary(instanceList.find((one) => one.clientId === id));
+  }
+
+  /** Whether the next timing answer fills the timing form (after a switch or a reset). */
+  let fillTiming = true;
+
+  /** Shows another instance: forgets what the page showed of the last one, and takes up its
+   * client id and the secret typed for it. */
+  function enterInstance(id) {
+    instance = { id, isDefault: id === defaultId };
+    epoch += 1;
+    for (const card of cards.values()) card.li.remove();
+    cards.clear();
+    for (const card of exportCards.values()) card.li.remove();
+    exportCards.clear();
+    uploadedRows.clear();
+    lastJobsJson = '';
+    lastJournalJson = '';
+    lastFaultsJson = '';
+    lastClockJson = '';
+    fillTiming = true;
+    $('timing-result').classList.remove('is-error');
+    if (!$('file-panel').hidden) closeResultFile(false);
+    for (const node of ['upload-result', 'fault-result', 'token-result']) showResult($(node), '', true);
+
+    forgetToken();
+    const secret = $('client-secret');
+    $('client-id').value = id;
+    if (secrets.has(id)) secret.value = secrets.get(id);
+    else secret.value = instance.isDefault ? secret.defaultValue : '';
+    secret.placeholder = `The client secret of ${id}`;
+
+    document.title = instance.isDefault ? TITLE : `${id} · ${TITLE}`;
+    setText($('journal-meta'), `Emulated calls to ${id}, newest first (last ${JOURNAL_ROWS})`);
+    objectsLoaded = false;
+    if ($('upload-type').value === 'customObjects') loadCustomObjects();
+  }
+
+  /** The picker's choice: shown at once and kept in the URL. */
+  function chooseInstance(id) {
+    if (!id) return;
+    wanted = id === defaultId ? null : id;
+    writeUrl();
+    // A notice was about the instance left.
+    clearTimeout(noticeTimer);
+    $('notice').hidden = true;
+    if (!instance || instance.id !== id) enterInstance(id);
+    renderInstanceSummary(instanceList.find((one) => one.clientId === id));
+    refresh().then(() => setConnection(true), (error) => setConnection(false, error.message));
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Reset and credentials
 
-  async function resetMock() {
-    const sure = window.confirm(
-      'Reset the mock? Every job, token, record, fault rule and journal entry is forgotten, ' +
-      'and the fixtures are reloaded.',
-    );
-    if (!sure) return;
+  /** Asks whether to reset the chosen instance or every instance. */
+  function resetMock() {
+    if (!instance) return;
+    const count = instanceList.length;
+    const many = count > 1;
+    setText($('reset-this'), `Reset ${instance.id}`);
+    setText($('reset-all'), `Reset all ${count} instances`);
+    $('reset-all').hidden = !many;
+    setText($('reset-dialog-text'),
+      `Every job, token, record, fault rule and journal entry of ${instance.id} is forgotten, ` +
+      `and its fixtures are reloaded.${many ? ` Or reset all ${count} instances the same way;` +
+        ' none of them is removed.' : ''}`);
+    const dialog = $('reset-dialog');
+    dialog.returnValue = '';
+    dialog.showModal();
+    $('reset-cancel').focus();
+  }
+
+  async function afterResetDialog() {
+    const choice = $('reset-dialog').returnValue;
+    $('reset').focus();
+    if (choice !== 'this' && choice !== 'all') return;
+    const id = instance.id;
+    const count = instanceList.length;
     try {
-      await control('POST', '/_mock/reset');
+      if (choice === 'all') await control('POST', '/_mock/reset?all=true', undefined, false);
+      else await control('POST', '/_mock/reset');
       forgetToken();
       uploadedRows.clear();
       objectsLoaded = false;
-      if (!$('file-panel').hidden) closeResultFile();
-      for (const id of ['upload-result', 'fault-result', 'token-result']) showResult($(id), '', true);
+      if (!$('file-panel').hidden) closeResultFile(false);
+      for (const node of ['upload-result', 'fault-result', 'token-result']) showResult($(node), '', true);
       $('timing-result').classList.remove('is-error');
-      renderTiming(await control('GET', '/_mock/timing'), true);
+      fillTiming = true;
       if ($('upload-type').value === 'customObjects') loadCustomObjects();
       await refresh();
-      notify('The mock was reset', 'ok');
+      notify(choice === 'all'
+        ? `The mock was reset: all ${count} instances`
+        : `The mock was reset: instance ${id}`, 'ok');
     } catch (error) {
       notify(`Reset failed: ${error.message}`);
     }
@@ -1206,19 +1392,32 @@
     setText(node, ok ? 'Live' : `Disconnected${detail ? `: ${detail}` : ''}, retrying…`);
   }
 
+  /** The instances first (which may switch the page to another), then the chosen one's state;
+   * answers that arrive after a switch are dropped. */
   async function refresh() {
-    const [jobs, clock, faults, requests, timing] = await Promise.all([
-      control('GET', '/_mock/jobs'),
-      control('GET', '/_mock/clock'),
-      control('GET', '/_mock/faults'),
-      control('GET', '/_mock/requests'),
-      control('GET', '/_mock/timing'),
-    ]);
+    renderInstances(await control('GET', '/_mock/instances', undefined, false));
+    const at = epoch;
+    let answers;
+    try {
+      answers = await Promise.all([
+        control('GET', '/_mock/jobs'),
+        control('GET', '/_mock/clock'),
+        control('GET', '/_mock/faults'),
+        control('GET', '/_mock/requests'),
+        control('GET', '/_mock/timing'),
+      ]);
+    } catch (error) {
+      if (at !== epoch) return;
+      throw error;
+    }
+    if (at !== epoch) return;
+    const [jobs, clock, faults, requests, timing] = answers;
     renderJobs(jobs);
     renderClock(clock);
     renderFaults(faults);
     renderJournal(requests);
-    renderTiming(timing);
+    renderTiming(timing, fillTiming);
+    fillTiming = false;
   }
 
   async function poll() {
@@ -1233,13 +1432,18 @@
   }
 
   function start() {
+    $('instance-picker').addEventListener('change', (event) => chooseInstance(event.target.value));
     $('clock-freeze').addEventListener('click', () => setClockMode('frozen'));
     $('clock-run').addEventListener('click', () => setClockMode('real'));
     for (const button of document.querySelectorAll('[data-advance]')) {
       button.addEventListener('click', () => advanceClock(Number(button.dataset.advance)));
     }
     $('reset').addEventListener('click', resetMock);
-    $('file-close').addEventListener('click', closeResultFile);
+    for (const button of $('reset-dialog').querySelectorAll('button[data-choice]')) {
+      button.addEventListener('click', () => $('reset-dialog').close(button.dataset.choice));
+    }
+    $('reset-dialog').addEventListener('close', afterResetDialog);
+    $('file-close').addEventListener('click', () => closeResultFile());
     $('upload-form').addEventListener('submit', startImport);
     $('upload-type').addEventListener('change', updateUploadFields);
     $('upload-file').addEventListener('change', guessFormat);
@@ -1248,13 +1452,15 @@
     $('fault-value').addEventListener('input', () => { $('fault-value').dataset.touched = 'true'; });
     $('timing-form').addEventListener('submit', applyTiming);
     $('settings-form').addEventListener('submit', renewToken);
-    for (const id of ['client-id', 'client-secret']) $(id).addEventListener('change', forgetToken);
+    $('client-secret').addEventListener('input', (event) => {
+      if (instance) secrets.set(instance.id, event.target.value);
+      forgetToken();
+    });
     $('file-panel').addEventListener('keydown', (event) => {
       if (event.key === 'Escape') closeResultFile();
     });
     updateUploadFields();
     updateFaultValueHint();
-    control('GET', '/_mock/timing').then((timing) => renderTiming(timing, true)).catch(() => {});
     poll();
   }
 
