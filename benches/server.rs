@@ -13,7 +13,11 @@
 //! - peak RSS with 10 exports of those leads queued and 2 processing, against the import
 //!   side's peak of this run; RSS growth while 8 clients download one export file at once,
 //!   against the file's size (a file served without a copy a request grows nothing);
-//! - bytes per stored lead after importing many distinct leads, against the CSV bytes a row.
+//! - bytes per stored lead after importing many distinct leads, against the CSV bytes a row;
+//! - 1,000 instances made through the control plane: the time, against as many health calls,
+//!   and the RSS they add, against the idle RSS; 8 instances each importing two files at once:
+//!   every import completes, the slowest against the fastest, and status polling's p99 while
+//!   they run against its p99 with no import running.
 //!
 //! `cargo bench --bench server -- [--smoke] [--server BIN] [--minimal BIN] [--wrk BIN]`; the
 //! minimal server is built by `cargo build --release --example minimal_axum`. Prints `ROW|...`
@@ -539,6 +543,7 @@ async fn main() {
             .fold(0.0, f64::max)
     };
     let best_p99 = |loads: &[Load]| loads.iter().map(|l| l.p99_ms).fold(f64::MAX, f64::min);
+    let quiet_p99 = best_p99(&floor_light).max(best_p99(&ours_light));
     row(
         &format!("status polling: GET batch status, wrk -c{SATURATING}"),
         best_rps(&ours),
@@ -590,6 +595,14 @@ async fn main() {
     drop(mock);
 
     exports(&plan, &mock_bin, &file, rows, peak).await;
+    instances(
+        &plan,
+        &mock_bin,
+        &wrk_bin,
+        &file,
+        best_p99_of_ours(quiet_p99),
+    )
+    .await;
 
     // Memory a stored lead takes: distinct leads imported file by file.
     eprintln!("stored leads: {} distinct", plan.stored_leads);
@@ -715,4 +728,122 @@ async fn exports(plan: &Plan, mock_bin: &Path, file: &Bytes, rows: u64, import_p
         "MB",
         Target::RatioAtMost(1.0),
     );
+}
+
+/// The p99 status polling had with no import running, as the fairness figure's floor.
+fn best_p99_of_ours(p99: f64) -> f64 {
+    p99
+}
+
+/// Instance figures: making many, and many importing at once.
+async fn instances(plan: &Plan, mock_bin: &Path, wrk_bin: &Path, file: &Bytes, quiet_p99: f64) {
+    const MADE: usize = 1_000;
+    eprintln!("instances: {MADE} made, then 8 importing two files each");
+    let (mock, _) = Server::start(mock_bin, &[MOCK_ARGS, &["--open-instances"]].concat());
+    let http = reqwest::Client::new();
+    settle();
+    let idle = mock.memory("VmRSS");
+    let health = format!("{}/_mock/health", mock.base());
+    let (floor, ()) = {
+        let started = Instant::now();
+        for _ in 0..MADE {
+            http.get(&health).send().await.expect("health answers");
+        }
+        (started.elapsed(), ())
+    };
+    let started = Instant::now();
+    for n in 0..MADE {
+        let body = serde_json::json!({"clientId": format!("made-{n}"), "clientSecret": "s"});
+        let response = http
+            .post(format!("{}/_mock/instances", mock.base()))
+            .json(&body)
+            .send()
+            .await
+            .expect("the control plane answers");
+        assert_eq!(response.status().as_u16(), 201, "instance {n}");
+    }
+    let took = started.elapsed();
+    settle();
+    let grew = mock.memory("VmRSS").saturating_sub(idle);
+    row(
+        &format!("instances: {MADE} made with POST /_mock/instances"),
+        millis(took),
+        millis(floor),
+        "ms",
+        Target::ValueBelow(1000.0, "ms"),
+    );
+    row(
+        &format!("instances: RSS {MADE} of them add"),
+        mb(grew),
+        mb(idle),
+        "MB",
+        Target::ValueBelow(64.0 * 1.048_576, "MB"),
+    );
+
+    // Eight workers, each with its own client id and two large imports at once.
+    let mut workers = Vec::new();
+    for n in 0..8 {
+        let body: Value = http
+            .get(format!(
+                "{}/identity/oauth/token?grant_type=client_credentials&client_id=worker-{n}&client_secret=s",
+                mock.base()
+            ))
+            .send()
+            .await
+            .expect("a token")
+            .json()
+            .await
+            .expect("a token answer");
+        let token = body["access_token"].as_str().expect("a token").to_owned();
+        workers.push(Client {
+            http: http.clone(),
+            base: mock.base(),
+            token,
+        });
+    }
+    let poll_token = token(&http, &mock.base()).await;
+    let started = Instant::now();
+    let mut batches = Vec::new();
+    for worker in &workers {
+        for _ in 0..2 {
+            batches.push((worker, worker.post(file).await));
+        }
+    }
+    // Status polling on the default instance while the 16 imports run.
+    let poll_url = format!("{}/bulk/v1/leads/export.json", mock.base());
+    let authorization = format!("Authorization: Bearer {poll_token}");
+    let busy = wrk(
+        wrk_bin,
+        &poll_url,
+        Some(&authorization),
+        POLLING,
+        plan.wrk_seconds,
+    );
+    let mut finished = Vec::new();
+    for (worker, batch) in &batches {
+        worker.wait(*batch).await;
+        finished.push(started.elapsed());
+    }
+    let (fastest, slowest) = (
+        finished.iter().min().copied().unwrap_or_default(),
+        finished.iter().max().copied().unwrap_or_default(),
+    );
+    row(
+        &format!(
+            "fairness: 8 instances x 2 imports of {:.1} MB, slowest against fastest",
+            mb(file.len() as u64)
+        ),
+        millis(slowest),
+        millis(fastest),
+        "ms",
+        Target::None,
+    );
+    row(
+        &format!("fairness: polling p99 at c{POLLING} while they import, against idle"),
+        busy.p99_ms,
+        quiet_p99,
+        "ms",
+        Target::RatioAtMost(1.5),
+    );
+    drop(mock);
 }
