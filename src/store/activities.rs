@@ -1,8 +1,9 @@
 //! The activity log: what happened to each lead, in the order it happened, as Marketo records
-//! it. An import of 120,000 new leads writes 120,000 activities, so an entry is 24 bytes: what
-//! all activities of one import share (their source) is kept once, and only the activities
-//! that carry values of their own (a field's old and new value, a status change) have a
-//! payload beside the entry.
+//! it. An import of 120,000 new leads writes 120,000 activities, so the log is compact: what
+//! all activities of one import share (their source) is kept once; only the activities that
+//! carry values of their own (a field's old and new value, a status change) have a payload
+//! beside their entry; and New Lead activities of consecutive leads, from one source in one
+//! second (what a bulk import of new leads writes), are one entry for the whole run.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,11 +76,14 @@ pub enum Payload {
 
 const NO_PAYLOAD: u32 = u32::MAX;
 
-/// One activity as stored.
+/// One activity as stored, or a run of New Lead activities of consecutive leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
+    /// The position of its (first) activity in the log.
+    first: u32,
     /// Seconds since the epoch: Marketo writes activity times to the second.
     date: u32,
+    /// The lead, or the first lead of a run.
     lead: LeadId,
     /// The primary attribute's id: a field (by its field id in the schema), a list or a
     /// program.
@@ -106,6 +110,8 @@ pub struct Activity<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct ActivityLog {
     entries: Vec<Entry>,
+    /// Activities in the log, runs counted whole.
+    count: u32,
     sources: Vec<Source>,
     payloads: Vec<Payload>,
 }
@@ -152,14 +158,28 @@ impl ActivityLog {
                 (self.payloads.len() - 1) as u32
             }
         };
+        let date = seconds(now);
+        if payload == NO_PAYLOAD
+            && kind == kinds::NEW_LEAD
+            && let Some(last) = self.entries.last()
+            && last.kind == kinds::NEW_LEAD
+            && (last.date, last.source) == (date, source)
+            && last.lead.checked_add(self.count - last.first) == Some(lead)
+        {
+            // The next lead of a run: the run grows, the log does not.
+            self.count += 1;
+            return;
+        }
         self.entries.push(Entry {
-            date: seconds(now),
+            first: self.count,
+            date,
             lead,
             primary,
             source,
             payload,
             kind,
         });
+        self.count += 1;
     }
 
     pub fn new_lead(&mut self, lead: LeadId, now: Timestamp, source: SourceId) {
@@ -243,37 +263,67 @@ impl ActivityLog {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.count as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.count == 0
     }
 
-    /// The activity at a position of the log.
-    pub fn get(&self, at: usize) -> Option<Activity<'_>> {
-        let entry = self.entries.get(at)?;
-        Some(Activity {
+    /// The entry holding the activity at a position.
+    fn entry_of(&self, at: usize) -> Option<usize> {
+        let at = u32::try_from(at).ok().filter(|at| *at < self.count)?;
+        Some(self.entries.partition_point(|entry| entry.first <= at) - 1)
+    }
+
+    /// The activity at position `at`, which entry `index` holds.
+    fn activity(&self, index: usize, at: usize) -> Activity<'_> {
+        let entry = &self.entries[index];
+        Activity {
             id: at as u64 + 1,
-            lead: entry.lead,
+            // In a run, the activity `n` places after its first is about the lead `n` after.
+            lead: entry.lead + (at as u32 - entry.first),
             date: Timestamp(i64::from(entry.date) * 1000),
             kind: entry.kind,
             primary: entry.primary,
             source: &self.sources[entry.source as usize],
             payload: (entry.payload != NO_PAYLOAD).then(|| &self.payloads[entry.payload as usize]),
-        })
+        }
+    }
+
+    /// The activity at a position of the log.
+    pub fn get(&self, at: usize) -> Option<Activity<'_>> {
+        Some(self.activity(self.entry_of(at)?, at))
     }
 
     /// Activities from position `at` on, in order.
     pub fn from(&self, at: usize) -> impl Iterator<Item = Activity<'_>> + '_ {
-        (at..self.entries.len()).filter_map(|at| self.get(at))
+        let mut index = self.entry_of(at).unwrap_or(self.entries.len());
+        (at..self.len()).map(move |at| {
+            if self
+                .entries
+                .get(index + 1)
+                .is_some_and(|next| next.first as usize <= at)
+            {
+                index += 1;
+            }
+            self.activity(index, at)
+        })
     }
 
     /// The position of the first activity at or after `time`: activities are written in the
     /// order of the mock's clock, which never goes back.
     pub fn first_since(&self, time: Timestamp) -> usize {
         let second = seconds(Timestamp(time.millis() + 999));
-        self.entries.partition_point(|entry| entry.date < second)
+        let index = self.entries.partition_point(|entry| entry.date < second);
+        self.entries
+            .get(index)
+            .map_or(self.len(), |entry| entry.first as usize)
+    }
+
+    /// Entries stored, for the memory figures: a run of New Lead activities is one.
+    pub fn entries(&self) -> usize {
+        self.entries.len()
     }
 
     /// Bytes each stored entry takes, for the memory figures.
@@ -292,8 +342,47 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_takes_24_bytes() {
-        assert_eq!(ActivityLog::ENTRY_BYTES, 24);
+    fn an_entry_takes_28_bytes() {
+        assert_eq!(ActivityLog::ENTRY_BYTES, 28);
+    }
+
+    #[test]
+    fn new_leads_of_consecutive_leads_in_one_second_are_one_run_read_back_one_by_one() {
+        let mut log = ActivityLog::default();
+        let import = source(&mut log, "Bulk lead import");
+        for lead in 1..=1000 {
+            log.new_lead(lead, Timestamp(5_000), import);
+        }
+        // A change breaks the run; the next second, another source or a gap starts a new one.
+        log.field_changed(
+            7,
+            Timestamp(5_000),
+            import,
+            3,
+            false,
+            None,
+            Some(Value::Integer(1)),
+        );
+        log.new_lead(1001, Timestamp(5_000), import);
+        log.new_lead(1002, Timestamp(6_000), import);
+        log.new_lead(1004, Timestamp(6_000), import);
+        assert_eq!(log.len(), 1004);
+        assert_eq!(log.entries(), 5);
+        let all: Vec<_> = log.from(0).collect();
+        assert_eq!(all.len(), 1004);
+        for (at, activity) in all.iter().enumerate() {
+            assert_eq!(activity.id, at as u64 + 1);
+            assert_eq!(Some(*activity), log.get(at), "position {at}");
+        }
+        assert_eq!(all[999].lead, 1000);
+        assert_eq!(all[1000].kind, kinds::CHANGE_DATA_VALUE);
+        assert_eq!(
+            all[1001..].iter().map(|a| a.lead).collect::<Vec<_>>(),
+            [1001, 1002, 1004]
+        );
+        assert_eq!(log.from(500).next().unwrap().lead, 501);
+        assert_eq!(log.first_since(Timestamp(6_000)), 1002);
+        assert_eq!(log.get(1004), None);
     }
 
     #[test]
