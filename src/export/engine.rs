@@ -371,21 +371,9 @@ impl ExportEngine {
     }
 
     async fn dispatch(&self) {
-        loop {
-            let next_ready = self.pump();
-            let clock = self.inner.clock.clone();
-            let until_ready = async move {
-                match next_ready {
-                    Some(ready) => clock.sleep_until(ready).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                _ = self.inner.wake.notified() => {}
-                _ = until_ready => {}
-                _ = self.inner.stop.cancelled() => return,
-            }
-        }
+        let inner = &self.inner;
+        crate::jobs::dispatch::dispatch(&inner.clock, &inner.wake, &inner.stop, || self.pump())
+            .await;
     }
 
     /// Processes one job: writes its file from the records that match now, then takes the

@@ -42,20 +42,25 @@ pub struct Page {
     pub size: usize,
 }
 
+/// `batchSize`: 1 to 300, 300 when absent.
+pub fn batch_size(params: &Params) -> Result<usize, ApiError> {
+    match params.get("batchSize") {
+        None => Ok(MAX_BATCH_SIZE),
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|size| (1..=MAX_BATCH_SIZE).contains(size))
+            .ok_or_else(|| ApiError::InvalidValue {
+                value: text.to_owned(),
+                expected: "integer from 1 to 300",
+            }),
+    }
+}
+
 impl Page {
     pub fn from_params(params: &Params) -> Result<Page, ApiError> {
-        let size = match params.get("batchSize") {
-            None => MAX_BATCH_SIZE,
-            Some(text) => text
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|size| (1..=MAX_BATCH_SIZE).contains(size))
-                .ok_or_else(|| ApiError::InvalidValue {
-                    value: text.to_owned(),
-                    expected: "integer from 1 to 300",
-                })?,
-        };
+        let size = batch_size(params)?;
         let offset = match params.get("nextPageToken") {
             None => 0,
             Some(token) => decode_token(token).ok_or_else(|| ApiError::InvalidValue {

@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 
 use super::envelope::{RequestId, listing, success};
 use super::extract::{Authorized, Params};
-use super::paging::{MAX_BATCH_SIZE, position_token, token_position};
+use super::paging::{batch_size, position_token, token_position};
 use super::registry::{Api, Tag};
 use crate::activity::{Activities, field, value_text};
 use crate::error::ApiError;
@@ -110,18 +110,7 @@ impl Query {
             value: token.to_owned(),
             expected: "nextPageToken",
         })?;
-        let batch_size = match params.get("batchSize") {
-            None => MAX_BATCH_SIZE,
-            Some(text) => text
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|size| (1..=MAX_BATCH_SIZE).contains(size))
-                .ok_or_else(|| ApiError::InvalidValue {
-                    value: text.to_owned(),
-                    expected: "integer from 1 to 300",
-                })?,
-        };
+        let batch_size = batch_size(params)?;
         let lead_ids: Vec<u32> = numbers(params, "leadIds")?;
         if lead_ids.len() > MAX_LEAD_IDS {
             return Err(ApiError::InvalidData(format!(

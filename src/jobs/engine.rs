@@ -272,21 +272,11 @@ impl Engine {
     }
 
     async fn dispatch(&self) {
-        loop {
-            let next_ready = self.pump();
-            let clock = self.inner.clock.clone();
-            let until_ready = async move {
-                match next_ready {
-                    Some(ready) => clock.sleep_until(ready).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                _ = self.inner.wake.notified() => {}
-                _ = until_ready => {}
-                _ = self.inner.stop_dispatch.cancelled() => return,
-            }
-        }
+        let inner = &self.inner;
+        crate::jobs::dispatch::dispatch(&inner.clock, &inner.wake, &inner.stop_dispatch, || {
+            self.pump()
+        })
+        .await;
     }
 
     async fn run(&self, job: Arc<Job>) {

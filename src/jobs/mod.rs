@@ -1,6 +1,7 @@
 //! Import jobs: what a job is, how its status may change, and the engine that queues and runs
 //! them under Marketo's limits.
 
+pub mod dispatch;
 pub mod engine;
 pub mod model;
 pub mod status;
