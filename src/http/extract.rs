@@ -151,6 +151,22 @@ pub async fn method_get_params(
     Ok(params)
 }
 
+/// The parameters of a read offered both as a GET and as `POST ...?_method=GET` with a form
+/// body: one handler serves both routes.
+pub struct ReadParams(pub Params);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ReadParams {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, _: &S) -> Result<ReadParams, ApiError> {
+        let query = Params::from_query_str(request.uri().query().unwrap_or_default());
+        if request.method() == axum::http::Method::GET {
+            return Ok(ReadParams(query));
+        }
+        method_get_params(query, request).await.map(ReadParams)
+    }
+}
+
 /// How wide Marketo's document types an id in a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdWidth {

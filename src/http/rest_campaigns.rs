@@ -1,11 +1,10 @@
 //! `GET /rest/v1/campaigns.json`: the smart campaigns of `campaigns.json`, paged by token.
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter, boolean};
 use super::envelope::{RequestId, listing};
-use super::extract::{Authorized, Params, method_get_params};
+use super::extract::{Authorized, Params, ReadParams};
 use super::paging::Page;
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
@@ -23,29 +22,18 @@ pub fn routes() -> Api {
             "/rest/v1/campaigns.json",
             "Get campaigns (_method=GET with a form body)",
             BodyKind::Form,
-            campaigns_by_post,
+            campaigns,
         )
 }
 
 /// Campaigns by id, paged like static lists. `isTriggerable=true` keeps the campaigns the API
 /// may request; `false`, like its absence, filters nothing.
 async fn campaigns(
-    auth: Authorized,
+    _: Authorized,
     state: AppState,
     request_id: RequestId,
+    ReadParams(params): ReadParams,
 ) -> Result<Response, ApiError> {
-    campaigns_page(&state, &auth.query, &request_id)
-}
-
-/// `POST ...?_method=GET` with a form body, as marketorestpython asks for campaigns (the ids
-/// in the body, one `id` each).
-async fn campaigns_by_post(
-    auth: Authorized,
-    state: AppState,
-    request_id: RequestId,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let params = method_get_params(auth.query, request).await?;
     campaigns_page(&state, &params, &request_id)
 }
 

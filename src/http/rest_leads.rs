@@ -1,14 +1,11 @@
 //! Lead read-back: query by field, one lead, describe, partitions and static list members.
 
-use axum::extract::Request;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
-use super::extract::{
-    Authorized, IdWidth, Params, Segment, json_segment_id, method_get_params, path_id,
-};
+use super::extract::{Authorized, IdWidth, Params, ReadParams, Segment, json_segment_id, path_id};
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
@@ -24,7 +21,7 @@ pub fn routes() -> Api {
             "/rest/v1/leads.json",
             "Get leads by filter type (_method=GET with a form body)",
             BodyKind::Form,
-            query_by_post,
+            query,
         )
         .get("/rest/v1/lead/{leadId}.json", "Get lead by id", one)
         .get("/rest/v1/leads/describe.json", "Describe lead", describe)
@@ -47,7 +44,7 @@ pub fn routes() -> Api {
             "/rest/v1/lists/{listId}/leads.json",
             "Get leads by list id (_method=GET with a form body)",
             BodyKind::Form,
-            list_members_by_post,
+            list_members,
         )
         .get(
             "/rest/v1/list/{listId}/leads.json",
@@ -58,7 +55,7 @@ pub fn routes() -> Api {
             "/rest/v1/list/{listId}/leads.json",
             "Get leads by list id (older path, _method=GET with a form body)",
             BodyKind::Form,
-            list_members_by_post,
+            list_members,
         )
 }
 
@@ -168,24 +165,11 @@ pub fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
 }
 
 async fn query(
-    auth: Authorized,
+    _: Authorized,
     state: AppState,
     request_id: RequestId,
+    ReadParams(params): ReadParams,
 ) -> Result<Response, ApiError> {
-    let db = state.read_db();
-    let db = &db.leads;
-    let ids = matching(db, &auth.query)?;
-    render_page(db, &ids, &auth.query, &request_id)
-}
-
-/// `POST ...?_method=GET` with a form body: how clients send queries too long for a URI.
-async fn query_by_post(
-    auth: Authorized,
-    state: AppState,
-    request_id: RequestId,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let params = method_get_params(auth.query, request).await?;
     let db = state.read_db();
     let db = &db.leads;
     let ids = matching(db, &params)?;
@@ -282,23 +266,12 @@ async fn partitions(_: Authorized, state: AppState, request_id: RequestId) -> Re
 }
 
 async fn list_members(
-    auth: Authorized,
+    _: Authorized,
     state: AppState,
     request_id: RequestId,
     Segment(list): Segment,
+    ReadParams(params): ReadParams,
 ) -> Result<Response, ApiError> {
-    list_page(&state, &list, &auth.query, &request_id)
-}
-
-/// The list members query sent as `POST ...?_method=GET` with a form body.
-async fn list_members_by_post(
-    auth: Authorized,
-    state: AppState,
-    request_id: RequestId,
-    Segment(list): Segment,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let params = method_get_params(auth.query, request).await?;
     list_page(&state, &list, &params, &request_id)
 }
 

@@ -1,11 +1,10 @@
 //! `GET /rest/v1/lists.json`: the static lists of `lists.json`, paged by token.
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter};
 use super::envelope::{RequestId, listing};
-use super::extract::{Authorized, Params, method_get_params};
+use super::extract::{Authorized, Params, ReadParams};
 use super::paging::Page;
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
@@ -23,28 +22,18 @@ pub fn routes() -> Api {
             "/rest/v1/lists.json",
             "Get static lists (_method=GET with a form body)",
             BodyKind::Form,
-            lists_by_post,
+            lists,
         )
 }
 
 /// Lists by id; `nextPageToken` while more remain, never `moreResult`, and `result: []` when
 /// none match (tap-marketo reads `result` without a guard).
 async fn lists(
-    auth: Authorized,
+    _: Authorized,
     state: AppState,
     request_id: RequestId,
+    ReadParams(params): ReadParams,
 ) -> Result<Response, ApiError> {
-    lists_page(&state, &auth.query, &request_id)
-}
-
-/// `POST ...?_method=GET` with a form body, for filters too long for a URI.
-async fn lists_by_post(
-    auth: Authorized,
-    state: AppState,
-    request_id: RequestId,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let params = method_get_params(auth.query, request).await?;
     lists_page(&state, &params, &request_id)
 }
 

@@ -1,13 +1,10 @@
 //! Program member read-back: members of a program, the member describe, and leads by program.
 
-use axum::extract::Request;
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
 use super::envelope::{RequestId, paged, success};
-use super::extract::{
-    Authorized, IdWidth, Params, Segment, json_segment_id, method_get_params, path_id,
-};
+use super::extract::{Authorized, IdWidth, Params, ReadParams, Segment, json_segment_id, path_id};
 use super::paging::{Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use super::rest_leads::{FieldDescription, columns, render};
@@ -41,7 +38,7 @@ pub fn routes() -> Api {
             "/rest/v1/leads/programs/{programId}.json",
             "Get leads by program id (_method=GET with a form body)",
             BodyKind::Form,
-            leads_by_program_by_post,
+            leads_by_program,
         )
 }
 
@@ -178,23 +175,12 @@ async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Resp
 
 /// Leads that are members of a program, each with its `membership`.
 async fn leads_by_program(
-    auth: Authorized,
+    _: Authorized,
     state: AppState,
     request_id: RequestId,
     Segment(segment): Segment,
+    ReadParams(params): ReadParams,
 ) -> Result<Response, ApiError> {
-    program_leads_page(&state, &segment, &auth.query, &request_id)
-}
-
-/// `POST ...?_method=GET` with a form body, as `marketorestpython` asks for a program's leads.
-async fn leads_by_program_by_post(
-    auth: Authorized,
-    state: AppState,
-    request_id: RequestId,
-    Segment(segment): Segment,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let params = method_get_params(auth.query, request).await?;
     program_leads_page(&state, &segment, &params, &request_id)
 }
 
