@@ -59,6 +59,8 @@ async fn queued_jobs_wait_for_the_two_importing_ones_in_order() {
     app.wait_for(a, "Complete").await;
     app.wait_for(c, "Importing").await;
     app.advance_clock(1).await;
+    // Each job ends on its own task, so each is waited for before the list is read.
+    app.wait_for(b, "Complete").await;
     app.wait_for(c, "Complete").await;
     assert_eq!(
         statuses(app.jobs().await),
