@@ -1,10 +1,15 @@
-//! Import throughput: a deterministic lead CSV parsed, validated and upserted into a fresh lead
-//! database by the project's own import code, against the bare `csv` crate counting the same
-//! file's records (the floor). The two are run in turns and the pair with the median ratio
-//! is reported (see `common::median_pair`), so the ratio holds on a busy machine.
+//! Import throughput: deterministic lead CSVs parsed, validated and upserted by the project's
+//! own import code, against the bare `csv` crate counting the same file's records (the floor).
+//! Each case runs in turns with its floor and the pair with the median ratio is reported (see
+//! `common::median_pair`), so the ratio holds on a busy machine.
 //!
-//! `cargo bench --bench import [-- --smoke] [-- --bytes N --runs R]`; `--import-only` skips the
-//! floor and prints nothing but the timing (for a profiler).
+//! The cases: new leads, a re-import of the same file (every row an update that changes
+//! nothing), the same leads with other values (every row an update that changes some), a file
+//! half of whose leads exist, and new leads and re-imports of two other file shapes.
+//!
+//! `cargo bench --bench import [-- --smoke] [-- --bytes N --runs R]`; `--import-only` runs the
+//! first case without the floor and prints nothing but the timing (for a profiler);
+//! `--case NAME` (new, same, changed, mixed) picks the case it runs.
 
 mod common;
 
@@ -15,66 +20,141 @@ use bytes::Bytes;
 use marketo_bulk_mock::fixtures::Fixtures;
 use marketo_bulk_mock::store::Db;
 
-use common::{Target, csv_count, import, lead_csv, median, median_pair, millis, row, timed};
+use common::{
+    Shape, Target, csv_count, import, lead_file, median, median_pair, millis, row, timed,
+};
+
+/// What the database holds before the timed import, and what the import brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// Nothing; every row creates a lead.
+    New,
+    /// The same file; every row finds its lead and changes nothing.
+    Same,
+    /// The same leads with other values; every row finds its lead and changes some.
+    Changed,
+    /// The first half of the file's leads.
+    Mixed,
+}
+
+impl Case {
+    fn name(self) -> &'static str {
+        match self {
+            Case::New => "new",
+            Case::Same => "same",
+            Case::Changed => "changed",
+            Case::Mixed => "mixed",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Case::New => "new leads",
+            Case::Same => "re-import, every row unchanged",
+            Case::Changed => "re-import, every row with other values",
+            Case::Mixed => "half new, half existing",
+        }
+    }
+}
+
+struct Bench {
+    fixtures: Fixtures,
+    bytes: usize,
+    runs: usize,
+}
+
+impl Bench {
+    /// Times `case` on files of `shape`; the median pair (ours, floor), or ours alone.
+    fn run(&self, shape: Shape, case: Case, with_floor: bool) -> (Duration, Duration, u64, usize) {
+        let (data, rows) = lead_file(shape, 0, 0, self.bytes, u64::MAX);
+        let size = data.len();
+        let data = Bytes::from(data);
+        assert_eq!(csv_count(&data), rows, "the csv floor reads every row");
+        let loaded: Option<Bytes> = match case {
+            Case::New => None,
+            Case::Same => Some(data.clone()),
+            Case::Changed => Some(Bytes::from(lead_file(shape, 1, 0, self.bytes, rows).0)),
+            Case::Mixed => Some(Bytes::from(lead_file(shape, 0, 0, self.bytes, rows / 2).0)),
+        };
+        let (mut ours, mut floor) = (Vec::new(), Vec::new());
+        for _ in 0..self.runs.max(1) {
+            let db = Arc::new(RwLock::new(Db::new(&self.fixtures)));
+            if let Some(loaded) = &loaded {
+                import(loaded.clone(), &db);
+            }
+            if with_floor {
+                floor.push(timed(|| std::hint::black_box(csv_count(&data))).0);
+            }
+            let (took, imported) = timed(|| import(data.clone(), &db));
+            assert_eq!(imported as u64, rows, "every generated row imports");
+            ours.push(took);
+        }
+        let (ours, floor) = if with_floor {
+            median_pair(&ours, &floor)
+        } else {
+            (median(ours), Duration::ZERO)
+        };
+        (ours, floor, rows, size)
+    }
+}
 
 fn main() {
     let smoke = common::smoke();
-    let bytes: usize = common::arg("--bytes", "BENCH_IMPORT_BYTES")
-        .map(|v| v.parse().expect("--bytes is a number"))
-        .unwrap_or(if smoke { 1_000_000 } else { 10_000_000 });
-    let runs: usize = common::arg("--runs", "BENCH_IMPORT_RUNS")
-        .map(|v| v.parse().expect("--runs is a number"))
-        .unwrap_or(if smoke { 3 } else { 11 });
-    let import_only = std::env::args().any(|a| a == "--import-only");
-
-    let fixtures = Fixtures::load(None).expect("bundled fixtures");
-    let (data, rows) = lead_csv(0, bytes, u64::MAX);
-    let size = data.len();
-    let data = Bytes::from(data);
-    assert_eq!(csv_count(&data), rows, "the csv floor reads every row");
-
-    let mut floor = Vec::new();
-    let mut ours = Vec::new();
-    for _ in 0..runs.max(1) {
-        if !import_only {
-            floor.push(timed(|| std::hint::black_box(csv_count(&data))).0);
-        }
-        let db = Arc::new(RwLock::new(Db::new(&fixtures)));
-        let (took, imported) = timed(|| import(data.clone(), &db));
-        assert_eq!(imported as u64, rows, "every generated row imports");
-        ours.push(took);
-        drop(db);
-    }
-    let (ours, floor) = if import_only {
-        (median(ours), Duration::ZERO)
-    } else {
-        median_pair(&ours, &floor)
+    let bench = Bench {
+        fixtures: Fixtures::load(None).expect("bundled fixtures"),
+        bytes: common::arg("--bytes", "BENCH_IMPORT_BYTES")
+            .map(|v| v.parse().expect("--bytes is a number"))
+            .unwrap_or(if smoke { 1_000_000 } else { 10_000_000 }),
+        runs: common::arg("--runs", "BENCH_IMPORT_RUNS")
+            .map(|v| v.parse().expect("--runs is a number"))
+            .unwrap_or(if smoke { 3 } else { 11 }),
     };
-    eprintln!(
-        "import: {} rows, {:.1} MB: {:.1} ms, {:.1} MB/s, {:.0} rows/s",
-        rows,
-        common::mb(size as u64),
-        millis(ours),
-        common::mb(size as u64) / ours.as_secs_f64(),
-        rows as f64 / ours.as_secs_f64()
-    );
-    if import_only {
+    let chosen = common::arg("--case", "BENCH_IMPORT_CASE");
+    let cases = [Case::New, Case::Same, Case::Changed, Case::Mixed]
+        .into_iter()
+        .filter(|case| chosen.as_deref().is_none_or(|name| name == case.name()));
+    if std::env::args().any(|a| a == "--import-only") {
+        let case = cases.into_iter().next().expect("a known --case");
+        let (ours, _, rows, size) = bench.run(Shape::Standard, case, false);
+        eprintln!(
+            "import ({}): {rows} rows, {:.1} MB: {:.1} ms, {:.1} MB/s",
+            case.describe(),
+            common::mb(size as u64),
+            millis(ours),
+            common::mb(size as u64) / ours.as_secs_f64(),
+        );
         return;
     }
-    eprintln!(
-        "csv floor: {:.1} ms, {:.1} MB/s",
-        millis(floor),
-        common::mb(size as u64) / floor.as_secs_f64()
-    );
-    row(
-        &format!(
-            "import {:.1} MB CSV, {}k rows: parse+validate+upsert",
-            common::mb(size as u64),
-            rows / 1000
-        ),
-        millis(ours),
-        millis(floor),
-        "ms",
-        Target::RatioAtMost(3.0),
-    );
+    let shapes = cases
+        .map(|case| (Shape::Standard, case))
+        .chain([Shape::LongText, Shape::Typed].into_iter().flat_map(|shape| {
+            [Case::New, Case::Same]
+                .into_iter()
+                .filter(|case| chosen.as_deref().is_none_or(|name| name == case.name()))
+                .map(move |case| (shape, case))
+        }));
+    for (shape, case) in shapes {
+        let (ours, floor, rows, size) = bench.run(shape, case, true);
+        eprintln!(
+            "import, {}, {}: {:.1} ms ({:.1} MB/s), csv floor {:.1} ms",
+            shape.name(),
+            case.describe(),
+            millis(ours),
+            common::mb(size as u64) / ours.as_secs_f64(),
+            millis(floor)
+        );
+        row(
+            &format!(
+                "import {:.1} MB CSV, {}k rows, {}: {}",
+                common::mb(size as u64),
+                rows / 1000,
+                shape.name(),
+                case.describe()
+            ),
+            millis(ours),
+            millis(floor),
+            "ms",
+            Target::RatioAtMost(3.0),
+        );
+    }
 }

@@ -374,9 +374,27 @@ impl Values {
         self.fields().map(|(field, _)| field)
     }
 
-    /// This record with `updates` overlaid, field by field, without decoding either; `None`
-    /// when that changes no value.
-    pub fn merged(&self, updates: &Values) -> Option<Values> {
+    /// The fields `updates` would change, in field order: each with its value here (if any)
+    /// and the new one. An update that writes the values a record has changes nothing, and
+    /// finding that out allocates nothing.
+    pub fn changes<'a>(
+        &'a self,
+        updates: &'a Values,
+    ) -> impl Iterator<Item = (FieldId, Option<ValueRef<'a>>, ValueRef<'a>)> + 'a {
+        let mut mine = self.spans().peekable();
+        updates.spans().filter_map(move |(field, bytes)| {
+            while mine.next_if(|(have, _)| *have < field).is_some() {}
+            let old = mine.next_if(|(have, _)| *have == field);
+            if old.is_some_and(|(_, old)| old == bytes) {
+                return None;
+            }
+            let value = |bytes| Fields { bytes, at: 0 }.next().map(|(_, value)| value);
+            Some((field, old.and_then(|(_, old)| value(old)), value(bytes)?))
+        })
+    }
+
+    /// This record with `updates` overlaid, field by field, without decoding either.
+    pub fn merged(&self, updates: &Values) -> Values {
         let (mut mine, mut theirs) = (self.spans().peekable(), updates.spans().peekable());
         let mut out = Vec::with_capacity(self.0.len() + updates.0.len());
         loop {
@@ -399,37 +417,33 @@ impl Values {
             };
             out.extend_from_slice(next.map_or(&[][..], |(_, bytes)| bytes));
         }
-        drop((mine, theirs));
-        (out[..] != self.0[..]).then(|| Values(out.into_boxed_slice()))
+        Values(out.into_boxed_slice())
     }
 
     /// Each field's id and its whole encoded bytes.
+    /// Walks the record's headers only, decoding no value.
     fn spans(&self) -> impl Iterator<Item = (FieldId, &[u8])> + '_ {
-        let mut fields = self.fields();
+        let bytes = &self.0[..];
+        let mut at = 0;
         std::iter::from_fn(move || {
-            let start = fields.at;
-            let (field, _) = fields.next()?;
-            Some((field, &fields.bytes[start..fields.at]))
+            if at >= bytes.len() {
+                return None;
+            }
+            let id = FieldId::from_le_bytes([bytes[at], bytes[at + 1]]);
+            let (prefix, len) = value_len(bytes, bytes[at + 2], at + 3);
+            let start = at;
+            at += 3 + prefix + len;
+            Some((id, &bytes[start..at]))
         })
     }
 
     /// Finds one field by walking the record's headers, decoding nothing else.
     fn find(&self, field: FieldId) -> Option<(FieldId, ValueRef<'_>)> {
-        let bytes = &self.0[..];
-        let mut at = 0;
-        while at < bytes.len() {
-            let id = FieldId::from_le_bytes([bytes[at], bytes[at + 1]]);
-            if id == field {
-                return Fields { bytes, at }.next();
-            }
-            if id > field {
-                return None;
-            }
-            let tag = bytes[at + 2];
-            let (prefix, len) = value_len(bytes, tag, at + 3);
-            at += 3 + prefix + len;
-        }
-        None
+        let (_, bytes) = self
+            .spans()
+            .take_while(|(id, _)| *id <= field)
+            .find(|(id, _)| *id == field)?;
+        Fields { bytes, at: 0 }.next()
     }
 
     pub fn get(&self, field: FieldId) -> Option<Value> {

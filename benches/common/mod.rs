@@ -68,46 +68,77 @@ impl SplitMix64 {
     }
 }
 
-/// A lead CSV: the header, then rows numbered from `first` whose emails are all distinct,
-/// until the next row would pass `max_bytes` or `max_rows` rows are written. About one row in
-/// seven has a quoted company with a comma, one in eleven a quoted title with quotes in it.
+/// The columns and values of a generated file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// [`HEADER`]: nine text and number columns of everyday length, some quoted.
+    Standard,
+    /// Four columns (`email`, `firstName`, `lastName`, `company`) with long text values.
+    LongText,
+    /// Sixteen short typed columns: integers, scores, booleans, dates, money, phones.
+    Typed,
+}
+
+impl Shape {
+    pub fn header(self) -> &'static str {
+        match self {
+            Shape::Standard => HEADER,
+            Shape::LongText => "email,firstName,lastName,company",
+            Shape::Typed => {
+                "email,leadScore,numberOfEmployees,annualRevenue,doNotCall,unsubscribed,\
+                 dateOfBirth,lastPurchaseDate,accountBalance,loyaltyNumber,lastLoginAt,\
+                 behaviorScore,demographicScore,mobilePhone,postalCode,state"
+            }
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Standard => "9 columns",
+            Shape::LongText => "4 long text columns",
+            Shape::Typed => "16 short typed columns",
+        }
+    }
+}
+
+/// A lead CSV of [`Shape::Standard`]: see [`lead_file`].
 pub fn lead_csv(first: u64, max_bytes: usize, max_rows: u64) -> (Vec<u8>, u64) {
-    use std::fmt::Write;
-    let mut rng = SplitMix64(0x5EED ^ first);
+    lead_file(Shape::Standard, 0, first, max_bytes, max_rows)
+}
+
+/// A lead CSV of `shape`: the header, then rows numbered from `first` whose emails are all
+/// distinct, until the next row would pass `max_bytes` or `max_rows` rows are written. A row's
+/// email depends on its number only; its other values also on `variant`, so two variants of a
+/// file name the same leads with other values. In the standard shape about one row in seven
+/// has a quoted company with a comma, one in eleven a quoted title with quotes in it.
+pub fn lead_file(
+    shape: Shape,
+    variant: u64,
+    first: u64,
+    max_bytes: usize,
+    max_rows: u64,
+) -> (Vec<u8>, u64) {
+    let mut values = SplitMix64(0x5EED ^ first ^ variant.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut out = String::with_capacity(max_bytes.min(16 << 20));
-    out.push_str(HEADER);
+    out.push_str(shape.header());
     out.push_str("\r\n");
-    let mut row = String::with_capacity(256);
+    let mut row = String::with_capacity(512);
     let mut rows = 0;
     while rows < max_rows {
         let n = first + rows;
         row.clear();
-        let (given, family) = (rng.pick(FIRST), rng.pick(LAST));
-        let company = rng.pick(COMPANY);
-        let title = rng.pick(TITLE);
-        let (city, country) = PLACE[(rng.next() % PLACE.len() as u64) as usize];
-        let _ = write!(
-            row,
-            "{}.{}{n}@example.com,{given},{family},",
+        let mut names = SplitMix64(0xE3A1 ^ n);
+        let (given, family) = (names.pick(FIRST), names.pick(LAST));
+        let email = format!(
+            "{}.{}{n}@example.com",
             given.to_ascii_lowercase(),
             family.to_ascii_lowercase()
         );
-        if n % 7 == 3 {
-            let _ = write!(row, "\"{company}, Inc.\",");
-        } else {
-            let _ = write!(row, "{company},");
+        match shape {
+            Shape::Standard => standard_row(&mut row, &mut values, n, &email, given, family),
+            Shape::LongText => long_text_row(&mut row, &mut values, &email, given, family),
+            Shape::Typed => typed_row(&mut row, &mut values, &email),
         }
-        if n % 11 == 5 {
-            let _ = write!(row, "\"Senior \"\"{title}\"\"\",");
-        } else {
-            let _ = write!(row, "{title},");
-        }
-        let _ = write!(
-            row,
-            "+1 555 {:04},{},{city},{country}\r\n",
-            rng.next() % 10_000,
-            rng.next() % 100
-        );
         if out.len() + row.len() > max_bytes {
             break;
         }
@@ -115,6 +146,98 @@ pub fn lead_csv(first: u64, max_bytes: usize, max_rows: u64) -> (Vec<u8>, u64) {
         rows += 1;
     }
     (out.into_bytes(), rows)
+}
+
+fn standard_row(
+    row: &mut String,
+    rng: &mut SplitMix64,
+    n: u64,
+    email: &str,
+    given: &str,
+    family: &str,
+) {
+    use std::fmt::Write;
+    let company = rng.pick(COMPANY);
+    let title = rng.pick(TITLE);
+    let (city, country) = PLACE[(rng.next() % PLACE.len() as u64) as usize];
+    let _ = write!(row, "{email},{given},{family},");
+    if n % 7 == 3 {
+        let _ = write!(row, "\"{company}, Inc.\",");
+    } else {
+        let _ = write!(row, "{company},");
+    }
+    if n % 11 == 5 {
+        let _ = write!(row, "\"Senior \"\"{title}\"\"\",");
+    } else {
+        let _ = write!(row, "{title},");
+    }
+    let _ = write!(
+        row,
+        "+1 555 {:04},{},{city},{country}\r\n",
+        rng.next() % 10_000,
+        rng.next() % 100
+    );
+}
+
+fn long_text_row(row: &mut String, rng: &mut SplitMix64, email: &str, given: &str, family: &str) {
+    use std::fmt::Write;
+    let _ = write!(
+        row,
+        "{email},{given} {} {} {},{family} {} {} {},",
+        rng.pick(FIRST),
+        rng.pick(LAST),
+        rng.pick(FIRST),
+        rng.pick(LAST),
+        rng.pick(LAST),
+        rng.pick(FIRST)
+    );
+    let _ = write!(
+        row,
+        "{} {} {} Holdings International Group {}\r\n",
+        rng.pick(COMPANY),
+        rng.pick(COMPANY),
+        rng.pick(COMPANY),
+        rng.next() % 1_000_000
+    );
+}
+
+fn typed_row(row: &mut String, rng: &mut SplitMix64, email: &str) {
+    use std::fmt::Write;
+    let flag = |rng: &mut SplitMix64| if rng.next() % 2 == 0 { "true" } else { "false" };
+    let _ = write!(
+        row,
+        "{email},{},{},{}.{:02},{},{},",
+        rng.next() % 100,
+        rng.next() % 50_000,
+        rng.next() % 10_000_000,
+        rng.next() % 100,
+        flag(rng),
+        flag(rng)
+    );
+    let _ = write!(
+        row,
+        "19{:02}-{:02}-{:02},2024-{:02}-{:02},{}.{:02},{},",
+        50 + rng.next() % 50,
+        1 + rng.next() % 12,
+        1 + rng.next() % 28,
+        1 + rng.next() % 12,
+        1 + rng.next() % 28,
+        rng.next() % 100_000,
+        rng.next() % 100,
+        rng.next() % 1_000_000
+    );
+    let _ = write!(
+        row,
+        "2024-{:02}-{:02}T{:02}:{:02}:00Z,{},{},+1 555 {:04},{:05},CA\r\n",
+        1 + rng.next() % 12,
+        1 + rng.next() % 28,
+        rng.next() % 24,
+        rng.next() % 60,
+        rng.next() % 100,
+        rng.next() % 100,
+        rng.next() % 10_000,
+        rng.next() % 100_000
+    );
 }
 
 /// Imports `data` into `db` as a job of `POST /bulk/v1/leads.json?format=csv&lookupField=email`

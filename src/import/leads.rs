@@ -248,10 +248,10 @@ impl RowTarget for LeadTarget {
                 .upsert_record(partition, self.plan.lookup, key, row.record, now)
             {
                 Ok(upserted) => {
-                    db.activities.lead_upserted(&schema, &upserted, now, source);
                     if self.plan.list.is_some() {
                         imported.push(upserted.id);
                     }
+                    db.activities.lead_upserted(&schema, upserted, now, source);
                 }
                 Err(error) => notes.push((at, Err(error.to_string()))),
             }

@@ -140,11 +140,11 @@ impl RowTarget for MemberTarget {
                 .leads
                 .upsert(partition, email_field, &row.email, row.lead_values, now)
                 .map_err(|error| error.to_string())?;
-            db.activities.lead_upserted(&schema, &upserted, now, source);
-            let created = upserted.outcome == Outcome::Created;
+            let (lead, created) = (upserted.id, upserted.outcome == Outcome::Created);
+            db.activities.lead_upserted(&schema, upserted, now, source);
             match db.programs.set_status(
                 self.program,
-                upserted.id,
+                lead,
                 &self.status,
                 row.member_values,
                 created,
@@ -158,7 +158,7 @@ impl RowTarget for MemberTarget {
                         acquired: created,
                     };
                     db.activities
-                        .status_changed(upserted.id, now, source, self.program, change);
+                        .status_changed(lead, now, source, self.program, change);
                     Ok(Vec::new())
                 }
                 Ok(None) => Ok(Vec::new()),

@@ -220,11 +220,11 @@ impl ActivityLog {
     pub fn lead_upserted(
         &mut self,
         schema: &Schema,
-        upserted: &Upserted,
+        upserted: Upserted,
         now: Timestamp,
         source: SourceId,
     ) {
-        match &upserted.outcome {
+        match upserted.outcome {
             Outcome::Created => self.new_lead(upserted.id, now, source),
             Outcome::Changed(changes) => {
                 for change in changes {
@@ -236,8 +236,8 @@ impl ActivityLog {
                         source,
                         change.field,
                         score,
-                        change.old.clone(),
-                        Some(change.new.clone()),
+                        change.old,
+                        Some(change.new),
                     );
                 }
             }

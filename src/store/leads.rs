@@ -143,7 +143,12 @@ fn key_text(value: &Value) -> Cow<'_, str> {
     }
 }
 
+/// Whether two keys are the same text but for case. Keys are nearly always ASCII, which is
+/// compared byte by byte; other text a character at a time.
 fn same_text(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
@@ -480,32 +485,31 @@ impl LeadDb {
         let Some(lead) = self.leads.get_mut(id as usize - 1) else {
             return Outcome::Unchanged;
         };
-        let partition = lead.partition;
-        for field in updates.field_ids() {
-            let Some(Some(index)) = self.indexes.get_mut(usize::from(field)) else {
-                continue;
-            };
-            if let Some(old) = lead.values.key_of(field) {
-                index.remove(key_hash(partition, &old), id);
-            }
-            if let Some(new) = updates.key_of(field) {
-                index.add(key_hash(partition, &new), id);
-            }
-        }
         // `updatedAt` is the time of the latest change: an update that writes the values a
         // lead already has leaves it, so a re-sync does not make every lead look new.
-        let Some(merged) = lead.values.merged(&updates) else {
-            return Outcome::Unchanged;
-        };
-        // Only a changed lead pays for naming its changes.
-        let changes = updates
-            .iter()
-            .filter_map(|(field, new)| {
-                let old = lead.values.get(field);
-                (old.as_ref() != Some(&new)).then_some(FieldChange { field, old, new })
+        let changes: Vec<FieldChange> = lead
+            .values
+            .changes(&updates)
+            .map(|(field, old, new)| FieldChange {
+                field,
+                old: old.map(ValueRef::to_value),
+                new: new.to_value(),
             })
             .collect();
-        lead.values = merged;
+        if changes.is_empty() {
+            return Outcome::Unchanged;
+        }
+        let partition = lead.partition;
+        for change in &changes {
+            let Some(Some(index)) = self.indexes.get_mut(usize::from(change.field)) else {
+                continue;
+            };
+            if let Some(old) = &change.old {
+                index.remove(key_hash(partition, &old.key_text()), id);
+            }
+            index.add(key_hash(partition, &change.new.key_text()), id);
+        }
+        lead.values = lead.values.merged(&updates);
         lead.updated_at = now;
         Outcome::Changed(changes)
     }
