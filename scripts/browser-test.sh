@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end test of the dashboard (/_mock/ui) in headless Chromium: installs the test's npm
 # packages into tests/browser/node_modules with `npm ci`, builds the server, starts it on a
-# free port, runs tests/browser/dashboard.test.mjs against it (which saves docs/dashboard.png),
-# and always stops the server. Runnable from any directory, and again: what is there is reused.
+# free port, runs tests/browser/dashboard.test.mjs against it (which saves a screenshot), and
+# always stops the server. Runnable from any directory, and again: what is there is reused.
+#
+#   scripts/browser-test.sh                      # screenshot in target/browser-test/
+#   scripts/browser-test.sh --update-screenshot  # screenshot over docs/dashboard.png
 #
 # Needs cargo, Chromium, node and npm: when one is missing it prints the command that
 # installs it and exits 3 (it installs no system package).
@@ -13,9 +16,25 @@
 # Environment:
 #   CARGO_TARGET_DIR   cargo's output directory (default: the project's target/)
 #   CHROMIUM_PATH      the browser (default: /usr/bin/chromium, Debian's chromium)
-#   SCREENSHOT_PATH    where the screenshot goes (default: docs/dashboard.png)
+#   SCREENSHOT_PATH    where the screenshot goes (default: $CARGO_TARGET_DIR/browser-test/
+#                      dashboard.png; the tracked docs/dashboard.png only when asked, with
+#                      --update-screenshot or SCREENSHOT_PATH=docs/dashboard.png)
 #   SERVER_START_SECS  how long the server may take to log its address (default: 30)
 set -euo pipefail
+
+for arg in "$@"; do
+    case "$arg" in
+        --update-screenshot) SCREENSHOT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docs/dashboard.png" ;;
+        -h | --help)
+            sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "unknown argument: $arg (try --help)" >&2
+            exit 2
+            ;;
+    esac
+done
 
 # A relative CARGO_TARGET_DIR means relative to where the script was started.
 if [[ -n "${CARGO_TARGET_DIR:-}" && "${CARGO_TARGET_DIR}" != /* ]]; then
@@ -33,7 +52,7 @@ CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 BROWSER_DIR="$ROOT/tests/browser"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BINARY="$TARGET_DIR/release/marketo-bulk-mock"
-SCREENSHOT_PATH="${SCREENSHOT_PATH:-$ROOT/docs/dashboard.png}"
+SCREENSHOT_PATH="${SCREENSHOT_PATH:-$TARGET_DIR/browser-test/dashboard.png}"
 SERVER_START_SECS="${SERVER_START_SECS:-30}"
 
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/browser-test.XXXXXX")"
