@@ -26,7 +26,7 @@ for arg in "$@"; do
     case "$arg" in
         --update-screenshot) SCREENSHOT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docs/dashboard.png" ;;
         -h | --help)
-            sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
