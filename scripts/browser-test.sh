@@ -116,7 +116,7 @@ step "npm packages (tests/browser)"
 (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund)
 
 step "cargo build --release"
-cargo build --release
+cargo build --release --locked
 if [[ ! -x "$BINARY" ]]; then
     printf 'FAIL: no binary at %s\n' "$BINARY" >&2
     exit 1

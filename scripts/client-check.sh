@@ -29,7 +29,7 @@ fi
 if [[ -n "${MOCK_BINARY:-}" ]]; then
     BINARY="$MOCK_BINARY"
 else
-    cargo build --release --quiet
+    cargo build --release --locked --quiet
     BINARY="$TARGET_DIR/release/marketo-bulk-mock"
 fi
 if [[ ! -x "$BINARY" ]]; then

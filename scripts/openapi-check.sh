@@ -37,7 +37,7 @@ fi
 if [[ -n "${MOCK_BINARY:-}" ]]; then
     BINARY="$MOCK_BINARY"
 else
-    cargo build --release --quiet
+    cargo build --release --locked --quiet
     BINARY="$TARGET_DIR/release/marketo-bulk-mock"
 fi
 rm -rf "$WORK"
