@@ -6,8 +6,10 @@
 #   scripts/bench.sh            # the full run: 10 MB files, 10 queued jobs, 1,000,000 leads
 #   scripts/bench.sh --smoke    # the quick one for CI: 1 MB files, 1 s of wrk, 50,000 leads
 #
-# Builds in release mode and installs wrk from Debian (apt-get) when it is missing. Generated
-# files live in memory or the temporary directory; servers listen on free loopback ports.
+# Builds in release mode. Needs cargo and wrk: when one is missing it prints the command that
+# installs it and exits 3 (it installs nothing). Generated files live in memory or the
+# temporary directory, and nothing in the project is written but cargo's target directory;
+# servers listen on free loopback ports.
 #
 # Environment:
 #   BENCH_SMOKE=1      same as --smoke
@@ -25,7 +27,7 @@ for arg in "$@"; do
     case "$arg" in
         --smoke) SMOKE=1 ;;
         -h | --help)
-            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -37,22 +39,18 @@ done
 MODE_ARGS=()
 [[ -n "$SMOKE" ]] && MODE_ARGS=(--smoke)
 
-# wrk, from Debian's packages.
-WRK="${WRK:-$(command -v wrk || true)}"
-if [[ -z "$WRK" ]]; then
-    echo "== installing wrk" >&2
-    SUDO=()
-    [[ "$(id -u)" != "0" ]] && SUDO=(sudo)
-    "${SUDO[@]}" apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq wrk >&2
-    WRK="$(command -v wrk)"
-fi
+source "$ROOT/scripts/lib/require.sh"
+require_cargo
+WRK="${WRK:-wrk}"
+require_command "$WRK" "$(require_apt wrk)"
+require_done
+WRK="$(command -v "$WRK")"
 
 echo "== building (release)" >&2
 BUILD_LOG="$(mktemp -t bench-build.XXXXXX)"
 RESULTS="$(mktemp -t bench-results.XXXXXX)"
 trap 'rm -f "$RESULTS" "$BUILD_LOG"' EXIT
-cargo build --release --bin marketo-bulk-mock --example minimal_axum --bench import \
+cargo build --release --locked --bin marketo-bulk-mock --example minimal_axum --bench import \
     --bench export --bench server --message-format=json-render-diagnostics >"$BUILD_LOG"
 
 # The path of a built executable of one kind (bin, example, bench), from cargo's messages.

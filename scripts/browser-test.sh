@@ -1,18 +1,40 @@
 #!/usr/bin/env bash
-# End-to-end test of the dashboard (/_mock/ui) in headless Chromium: installs Debian's
-# chromium and chromium-driver when /usr/bin/chromium is missing, installs the test's npm
-# packages with `npm ci`, builds the server, starts it on a free port, runs
-# tests/browser/dashboard.test.mjs against it (which saves docs/dashboard.png), and always
-# stops the server. Runnable from any directory, and again: what is there is reused.
+# End-to-end test of the dashboard (/_mock/ui) in headless Chromium: installs the test's npm
+# packages into tests/browser/node_modules with `npm ci`, builds the server, starts it on a
+# free port, runs tests/browser/dashboard.test.mjs against it (which saves a screenshot), and
+# always stops the server. Runnable from any directory, and again: what is there is reused.
+#
+#   scripts/browser-test.sh                      # screenshot in target/browser-test/
+#   scripts/browser-test.sh --update-screenshot  # screenshot over docs/dashboard.png
+#
+# Needs cargo, Chromium, node and npm: when one is missing it prints the command that
+# installs it and exits 3 (it installs no system package).
 #
 # The last line printed is `1 passed, 0 failed` or `0 passed, 1 failed`; the exit status is
 # non-zero on failure.
 #
 # Environment:
 #   CARGO_TARGET_DIR   cargo's output directory (default: the project's target/)
-#   SCREENSHOT_PATH    where the screenshot goes (default: docs/dashboard.png)
+#   CHROMIUM_PATH      the browser (default: /usr/bin/chromium, Debian's chromium)
+#   SCREENSHOT_PATH    where the screenshot goes (default: $CARGO_TARGET_DIR/browser-test/
+#                      dashboard.png; the tracked docs/dashboard.png only when asked, with
+#                      --update-screenshot or SCREENSHOT_PATH=docs/dashboard.png)
 #   SERVER_START_SECS  how long the server may take to log its address (default: 30)
 set -euo pipefail
+
+for arg in "$@"; do
+    case "$arg" in
+        --update-screenshot) SCREENSHOT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docs/dashboard.png" ;;
+        -h | --help)
+            sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "unknown argument: $arg (try --help)" >&2
+            exit 2
+            ;;
+    esac
+done
 
 # A relative CARGO_TARGET_DIR means relative to where the script was started.
 if [[ -n "${CARGO_TARGET_DIR:-}" && "${CARGO_TARGET_DIR}" != /* ]]; then
@@ -26,11 +48,11 @@ fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-CHROMIUM=/usr/bin/chromium
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 BROWSER_DIR="$ROOT/tests/browser"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BINARY="$TARGET_DIR/release/marketo-bulk-mock"
-SCREENSHOT_PATH="${SCREENSHOT_PATH:-$ROOT/docs/dashboard.png}"
+SCREENSHOT_PATH="${SCREENSHOT_PATH:-$TARGET_DIR/browser-test/dashboard.png}"
 SERVER_START_SECS="${SERVER_START_SECS:-30}"
 
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/browser-test.XXXXXX")"
@@ -75,23 +97,18 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-as_root() {
-    if [[ "$(id -u)" -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        printf 'FAIL: installing Chromium needs root: %s\n' "$*" >&2
-        return 1
-    fi
-}
+step "Prerequisites"
+source "$ROOT/scripts/lib/require.sh"
+require_cargo
+require_command "$CHROMIUM" "$(require_apt chromium)"
+require_command node "$(require_apt nodejs)"
+require_command npm "$(require_apt npm)"
+# A missing prerequisite is not a failed test: no summary line then.
+SUMMARY_PRINTED=true
+require_done
+SUMMARY_PRINTED=false
 
 step "Chromium"
-if [[ ! -x "$CHROMIUM" ]]; then
-    as_root apt-get update
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        chromium chromium-driver
-fi
 # (Debian's launcher script may complain on stderr about its memory check; harmless.)
 "$CHROMIUM" --version 2>/dev/null
 
@@ -99,7 +116,7 @@ step "npm packages (tests/browser)"
 (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund)
 
 step "cargo build --release"
-cargo build --release
+cargo build --release --locked
 if [[ ! -x "$BINARY" ]]; then
     printf 'FAIL: no binary at %s\n' "$BINARY" >&2
     exit 1

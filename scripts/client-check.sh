@@ -3,12 +3,21 @@
 # freshly started mock and runs tests/clients/marketorestpython_check.py through it (imports,
 # then Bulk Extract from tests/clients/marketorestpython_exports.py). Set MOCK_BINARY to run an
 # already built server instead of `cargo build --release`.
+#
+# Needs python3 with its venv module (and cargo, without MOCK_BINARY): when one is missing it
+# prints the command that installs it and exits 3. The client is installed from PyPI into a
+# venv of its own under target/ (CLIENT_VENV), never into the system's Python.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="${CLIENT_VENV:-$ROOT/target/client-venv}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+source "$ROOT/scripts/lib/require.sh"
+require_python_venv
+[[ -n "${MOCK_BINARY:-}" ]] || require_cargo
+require_done
 
 echo "== python client marketorestpython"
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -20,7 +29,7 @@ fi
 if [[ -n "${MOCK_BINARY:-}" ]]; then
     BINARY="$MOCK_BINARY"
 else
-    cargo build --release --quiet
+    cargo build --release --locked --quiet
     BINARY="$TARGET_DIR/release/marketo-bulk-mock"
 fi
 if [[ ! -x "$BINARY" ]]; then

@@ -3,16 +3,16 @@
 # `--build-arg BINARY_SOURCE=prebuilt` (no base image is pulled), runs the container, checks
 # its health status, imports a sample file through it, stops it and checks the image size.
 #
-# Needs root for the Docker engine it installs (Debian's docker.io) and starts when no
-# daemon answers. Safe to run again: what is already there is reused, and dockerd is left
-# running for the next run.
+# Needs cargo, a Docker client with a daemon that answers it, python3, curl and readelf:
+# when one is missing (or no daemon answers) it prints the command that installs (or starts)
+# it and exits 3. It installs nothing and starts no daemon; .ci/run does both on a fresh
+# machine. Safe to run again: the image tag and the staging copy are reused or temporary.
 #
 # Environment:
 #   CARGO_TARGET_DIR     cargo's output directory (default: the project's target/)
 #   DOCKER               the docker client (default: Debian's /usr/bin/docker)
 #   IMAGE                the tag to build (default: marketo-bulk-mock:smoke)
 #   SMOKE_PORT           the port the container listens on (default: 18080, or a free one)
-#   DOCKERD_LOG          where a dockerd started here logs (default: /var/log/docker-smoke-dockerd.log)
 #   MAX_IMAGE_MB         the image size limit in MB (default: 15)
 set -euo pipefail
 
@@ -21,7 +21,6 @@ cd "$ROOT"
 
 RUST_TARGET=x86_64-unknown-linux-gnu
 IMAGE="${IMAGE:-marketo-bulk-mock:smoke}"
-DOCKERD_LOG="${DOCKERD_LOG:-/var/log/docker-smoke-dockerd.log}"
 MAX_IMAGE_MB="${MAX_IMAGE_MB:-15}"
 CONTAINER="marketo-bulk-mock-smoke-$$"
 SAMPLE="$ROOT/fixtures/samples/leads-mixed.csv"
@@ -56,82 +55,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- the Docker engine and client -------------------------------------------------------
-
-step "Docker engine"
-need_packages=()
-if ! command -v dockerd >/dev/null 2>&1 || [[ ! -x /usr/bin/docker ]]; then
-    need_packages+=(docker.io)
-fi
-if ! command -v docker-compose >/dev/null 2>&1; then
-    need_packages+=(docker-compose)
-fi
-if ((${#need_packages[@]} > 0)); then
-    info "installing Debian's ${need_packages[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    run apt-get update -q
-    wanted=()
-    for package in "${need_packages[@]}"; do
-        if [[ "$package" == docker.io ]] || apt-cache show "$package" >/dev/null 2>&1; then
-            wanted+=("$package")
-        else
-            info "$package is not available from apt; skipping it"
-        fi
-    done
-    # Without systemd the package scripts may fail to start the service; that is fine, this
-    # script starts dockerd itself below.
-    run apt-get install -y -q --no-install-recommends "${wanted[@]}" ||
-        { command -v dockerd >/dev/null 2>&1 || fail "docker.io did not install"; }
-else
-    info "dockerd and docker-compose are installed"
-fi
+# --- prerequisites ----------------------------------------------------------------------
 
 # Debian's client builds with its built-in BuildKit when DOCKER_BUILDKIT=1; a newer client
 # elsewhere on PATH may need the buildx plugin instead.
 if [[ -z "${DOCKER:-}" ]]; then
     if [[ -x /usr/bin/docker ]]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 fi
-info "client: $DOCKER ($("$DOCKER" --version))"
 
-if "$DOCKER" info >/dev/null 2>&1; then
-    info "a Docker daemon already answers"
-else
-    # This sandbox has no bridge networking or iptables to spare: containers use the host's
-    # network. overlay2 is tried first, then vfs where overlay mounts are refused.
-    start_dockerd() {
-        local driver=$1
-        info "starting dockerd (storage driver $driver), log: $DOCKERD_LOG"
-        mkdir -p "$(dirname "$DOCKERD_LOG")"
-        printf '\n--- %s dockerd --storage-driver=%s\n' "$(date -Is)" "$driver" >>"$DOCKERD_LOG"
-        setsid nohup dockerd \
-            --bridge=none \
-            --iptables=false \
-            --ip-masq=false \
-            --storage-driver="$driver" \
-            >>"$DOCKERD_LOG" 2>&1 </dev/null &
-        local pid=$!
-        for _ in $(seq 1 60); do
-            if "$DOCKER" info >/dev/null 2>&1; then
-                info "dockerd answers (pid $pid)"
-                return 0
-            fi
-            if ! kill -0 "$pid" 2>/dev/null; then
-                info "dockerd (pid $pid) exited"
-                return 1
-            fi
-            sleep 1
-        done
-        info "dockerd (pid $pid) did not answer within 60 s; stopping it"
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        return 1
-    }
-    if ! start_dockerd overlay2 && ! start_dockerd vfs; then
-        echo "-- dockerd log ($DOCKERD_LOG):" >&2
-        tail -n 80 "$DOCKERD_LOG" >&2 || true
-        fail "no Docker daemon could be started"
-    fi
-fi
+step "Prerequisites"
+source "$ROOT/scripts/lib/require.sh"
+require_cargo
+require_check "the Rust target $RUST_TARGET" "rustup target add $RUST_TARGET" \
+    bash -c '[[ -d "$(rustc --print target-libdir --target "$1")" ]]' _ "$RUST_TARGET"
+require_command "$DOCKER" "$(require_apt docker.io)"
+require_check "python3 (3.11 or later, for tomllib)" "$(require_apt python3)" python3 -c 'import tomllib'
+require_command curl "$(require_apt curl)"
+require_command readelf "$(require_apt binutils)"
+require_done
+# The engine is not started here: a system one (systemd), or the one .ci/run starts.
+require_check "a Docker daemon answering $DOCKER" \
+    "$(require_sudo)systemctl start docker (without systemd: $(require_sudo)dockerd &, as .ci/run starts it)" \
+    "$DOCKER" info
+require_done
+info "client: $DOCKER ($("$DOCKER" --version))"
 info "storage driver: $("$DOCKER" info --format '{{.Driver}}')"
 
 # --- the binary and the image -----------------------------------------------------------

@@ -12,10 +12,18 @@
 #   ETL_WORK=target/etl-check                   where configs, catalogs, outputs and the
 #                                               mock's request journal of each step are kept
 #   ETL_LEADS=fixtures/samples/leads-good.csv   the leads to import
+#
+# Needs python3 with its venv module (and cargo, without MOCK_BINARY): when one is missing it
+# prints the command that installs it and exits 3. The tools are installed from PyPI into
+# their venvs under target/, never into the system's Python.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source "$ROOT/scripts/lib/require.sh"
+require_python_venv
+[[ -n "${MOCK_BINARY:-}" ]] || require_cargo
+require_done
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 TOOLS="${ETL_TOOLS:-tap airbyte}"
 WORK="${ETL_WORK:-$TARGET_DIR/etl-check}"
@@ -58,7 +66,7 @@ fi
 if [[ -n "${MOCK_BINARY:-}" ]]; then
     BINARY="$MOCK_BINARY"
 else
-    cargo build --release --quiet
+    cargo build --release --locked --quiet
     BINARY="$TARGET_DIR/release/marketo-bulk-mock"
 fi
 if [[ ! -x "$BINARY" ]]; then

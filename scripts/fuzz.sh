@@ -3,9 +3,13 @@
 # and lead import, multipart upload extraction, query/form parameters, read-back filters, and
 # export create bodies with Range headers.
 # Seeds come from fixtures/samples. Prints one summary line per target; fails on a crash.
-# cargo-fuzz needs nightly compiler flags: a nightly toolchain is used when rustup has one,
-# otherwise the installed toolchain with RUSTC_BOOTSTRAP=1 (a new machine may have only one
-# toolchain, and none can be fetched).
+# cargo-fuzz needs nightly compiler flags: a nightly toolchain is used when rustup has one
+# (`rustup toolchain install nightly`), otherwise the installed toolchain with
+# RUSTC_BOOTSTRAP=1 (a new machine may have only one toolchain, and none can be fetched).
+#
+# Needs cargo and cargo-fuzz: when one is missing it prints the command that installs it and
+# exits 3 (it installs nothing). Corpora and crash inputs go to fuzz/corpus and
+# fuzz/artifacts, which git ignores.
 #
 #   scripts/fuzz.sh                 # 60 s per target
 #   FUZZ_SECONDS=600 scripts/fuzz.sh
@@ -19,15 +23,15 @@ if ((${#TARGETS[@]} == 0)); then
     TARGETS=(rows multipart params filters exports)
 fi
 
-if ! cargo fuzz --help >/dev/null 2>&1; then
-    echo "== installing cargo-fuzz"
-    cargo install cargo-fuzz --locked
-fi
+source "$ROOT/scripts/lib/require.sh"
+require_cargo
+require_check cargo-fuzz "cargo install cargo-fuzz --locked" cargo fuzz --help
+require_done
 
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+if command -v rustup >/dev/null 2>&1 && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     FUZZ=(cargo +nightly fuzz)
 else
-    echo "== no nightly toolchain: cargo-fuzz runs on $(rustc --version) with RUSTC_BOOTSTRAP=1"
+    echo "== no nightly toolchain (rustup toolchain install nightly): cargo-fuzz runs on $(rustc --version) with RUSTC_BOOTSTRAP=1"
     FUZZ=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
 fi
 

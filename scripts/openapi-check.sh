@@ -7,10 +7,20 @@
 #
 # OPENAPI_EXAMPLES (default 100) and OPENAPI_SEED (default 17) tune the run; MOCK_BINARY runs
 # an already built server.
+#
+# Needs python3 with its venv module, curl (and cargo, without MOCK_BINARY): when one is
+# missing it prints the command that installs it and exits 3. schemathesis is installed from
+# PyPI into a venv under target/ (OPENAPI_VENV), never into the system's Python; everything
+# the run writes is under target/openapi-check.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source "$ROOT/scripts/lib/require.sh"
+require_python_venv
+require_command curl "$(require_apt curl)"
+[[ -n "${MOCK_BINARY:-}" ]] || require_cargo
+require_done
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 WORK="$TARGET_DIR/openapi-check"
 VENV="${OPENAPI_VENV:-$TARGET_DIR/openapi-venv}"
@@ -27,7 +37,7 @@ fi
 if [[ -n "${MOCK_BINARY:-}" ]]; then
     BINARY="$MOCK_BINARY"
 else
-    cargo build --release --quiet
+    cargo build --release --locked --quiet
     BINARY="$TARGET_DIR/release/marketo-bulk-mock"
 fi
 rm -rf "$WORK"

@@ -12,8 +12,9 @@
 // only under it, tagged with its client id, and the URL names the instance shown.
 //
 // Environment: MOCK_BASE_URL (or the first argument), CHROMIUM_PATH (/usr/bin/chromium),
-// SCREENSHOT_PATH (docs/dashboard.png), INSTANCES_SCREENSHOT_PATH (optional: a screenshot
-// of the page showing `demo-2`), TEST_TIMEOUT_MS (120000).
+// SCREENSHOT_PATH (target/browser-test/dashboard.png; docs/dashboard.png, the one the docs
+// show, only when named), INSTANCES_SCREENSHOT_PATH (optional: a screenshot of the page
+// showing `demo-2`), TEST_TIMEOUT_MS (120000).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,8 @@ import { chromium } from 'playwright-core';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BASE_URL = (process.env.MOCK_BASE_URL || process.argv[2] || '').replace(/\/+$/, '');
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SCREENSHOT_PATH = process.env.SCREENSHOT_PATH || path.join(ROOT, 'docs', 'dashboard.png');
+const SCREENSHOT_PATH =
+  process.env.SCREENSHOT_PATH || path.join(ROOT, 'target', 'browser-test', 'dashboard.png');
 const INSTANCES_SCREENSHOT_PATH = process.env.INSTANCES_SCREENSHOT_PATH || '';
 const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 120000);
 const STEP_TIMEOUT_MS = 20000;
