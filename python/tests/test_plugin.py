@@ -179,14 +179,67 @@ def test_xdist_workers_share_one_server_but_never_see_each_others_data(pytester,
     assert refuses_connections(seen[0]["baseUrl"])  # the last worker stopped the shared server
 
 
-def test_start_up_arguments_from_the_command_line_reach_every_workers_instance(pytester, inner_env):
+def test_start_up_arguments_from_the_command_line_reach_every_workers_instance(pytester, inner_env, tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"leads": [{"email": "from-the-seed@example.com", "firstName": "Seed"}]}))
     pytester.makepyfile(test_args='''
-def test_the_clock_starts_frozen_with_the_queue_delay(marketo_mock):
+def test_the_clock_starts_frozen_with_the_queue_delay_and_the_seed(marketo_mock):
     assert marketo_mock.clock()["mode"] == "frozen"
     assert marketo_mock.timing()["queueDelayMs"] == 4000
+    assert [lead["email"] for lead in marketo_mock.export()["leads"]] == ["from-the-seed@example.com"]
 ''')
-    args = ["--marketo-mock-arg=--clock", "--marketo-mock-arg=frozen", "--marketo-mock-arg=--queue-delay-ms=4000"]
+    args = ["--marketo-mock-arg=--clock", "--marketo-mock-arg=frozen", "--marketo-mock-arg=--queue-delay-ms=4000",
+            "--marketo-mock-arg=--seed", f"--marketo-mock-arg={seed}"]
     alone = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider", *args)
     alone.assert_outcomes(passed=1)
     workers = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", *args)
     workers.assert_outcomes(passed=1)
+
+
+URL_TESTS = '''
+import os
+
+
+def test_the_worker_uses_the_given_server(marketo_mock, worker_id):
+    assert marketo_mock.base_url == os.environ["EXPECTED_URL"]
+    assert marketo_mock.client_id == f"pytest-{worker_id}"
+    marketo_mock.seed(leads=[{"email": "url@example.com"}])
+'''
+
+
+def test_a_server_given_by_url_gets_an_instance_per_worker_and_is_left_running(pytester, inner_env, monkeypatch):
+    from marketo_bulk_mock import MarketoMock
+
+    pytester.makepyfile(test_url=URL_TESTS)
+    with MarketoMock() as server:
+        monkeypatch.setenv("EXPECTED_URL", server.base_url)
+        result = pytester.runpytest_subprocess(
+            "-n", "2", "--dist", "each", "-p", "no:cacheprovider", f"--marketo-mock-url={server.base_url}",
+        )
+        result.assert_outcomes(passed=2)
+        assert server.health() == {"status": "ok"}  # the run did not stop it
+        assert [one["clientId"] for one in server.instances()["instances"]] == [server.client_id]
+        assert server.export()["leads"] == []  # the default instance was never touched
+
+
+CRASH_TESTS = '''
+import os
+from pathlib import Path
+
+
+def test_the_worker_dies_holding_the_shared_server(marketo_mock):
+    Path(os.environ["MOCK_URL_FILE"]).write_text(marketo_mock.base_url)
+    os._exit(3)
+'''
+
+
+def test_a_shared_server_outlives_no_crashed_worker(pytester, inner_env, tmp_path, monkeypatch):
+    url_file = tmp_path / "url"
+    monkeypatch.setenv("MOCK_URL_FILE", str(url_file))
+    pytester.makepyfile(test_crash=CRASH_TESTS)
+
+    result = pytester.runpytest_subprocess("-n", "1", "--max-worker-restart=0", "-p", "no:cacheprovider")
+
+    assert result.ret != 0
+    assert "crashed" in result.stdout.str()
+    assert refuses_connections(url_file.read_text())  # the controlling process stopped it
