@@ -126,10 +126,11 @@ class MockControls:
                     first = parsed["errors"][0]
                     code, error = first.get("code"), first.get("message")
             if error is None:
-                error = payload.decode("utf-8", "replace").strip() or failure.reason
-            kind = MockTimeout if failure.code == 408 else MockError
-            if kind is MockTimeout:
-                raise MockTimeout(method, url, failure.code, error or "timed out", parsed) from None
+                error = payload.decode("utf-8", "replace").strip() or str(failure.reason)
+            if failure.code == 408:
+                now = parsed.get("status") if isinstance(parsed, dict) else None
+                reason = "the wait timed out" + (f"; the job is {now}" if now else "")
+                raise MockTimeout(method, url, failure.code, reason, parsed) from None
             raise MockError(method, url, failure.code, error, parsed, code) from None
         if raw:
             return payload

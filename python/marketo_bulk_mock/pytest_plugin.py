@@ -207,7 +207,7 @@ def marketo_mock_server(request, tmp_path_factory):
     url = config.getoption("marketo_mock_url") or os.environ.get("MARKETO_MOCK_URL")
     worker = _worker_id(config)
     if url:
-        yield RunningServer(url)
+        yield RunningServer(url, admin_token=os.environ.get("MARKETO_MOCK_ADMIN_TOKEN"))
     elif worker is None:
         mock = MarketoMock(args, binary=binary)
         try:

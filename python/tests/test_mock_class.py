@@ -179,6 +179,7 @@ def test_waiting_past_the_timeout_raises_with_the_job_as_it_was(fresh, marketo_c
         fresh.wait_for_job(batch, "Complete", timeout=0.2)
     assert late.value.status == 408
     assert late.value.job["status"] == "Queued"
+    assert "timed out; the job is Queued" in str(late.value)
     fresh.advance_clock(10)
     assert fresh.wait_for_job(batch)["status"] == "Complete"
     assert [job["batchId"] for job in fresh.jobs()] == [batch]
@@ -221,3 +222,17 @@ def test_an_instance_handle_is_scoped_to_its_own_client_id(fresh, marketo_client
     finally:
         instance.remove()
     assert "team-a" not in [one["clientId"] for one in fresh.instances()["instances"]]
+
+
+def test_an_admin_token_is_sent_with_every_control_call():
+    with MarketoMock(admin_token="s3cret") as mock:
+        mock.seed(leads=[{"email": "guarded@example.com"}])
+        assert emails(mock) == ["guarded@example.com"]
+        instance = mock.create_instance("guarded")
+        assert instance.admin_token == "s3cret"
+        assert instance.clock()["mode"] == "real"
+        stranger = MockInstance(mock.base_url, "guarded", "guarded-secret")
+        with pytest.raises(MockError) as refused:
+            stranger.clock()
+        assert refused.value.status == 401
+        assert "admin token" in str(refused.value)

@@ -233,7 +233,7 @@ def test_the_worker_dies_holding_the_shared_server(marketo_mock):
 '''
 
 
-def test_a_shared_server_outlives_no_crashed_worker(pytester, inner_env, tmp_path, monkeypatch):
+def test_a_shared_server_is_stopped_even_when_a_worker_crashes(pytester, inner_env, tmp_path, monkeypatch):
     url_file = tmp_path / "url"
     monkeypatch.setenv("MOCK_URL_FILE", str(url_file))
     pytester.makepyfile(test_crash=CRASH_TESTS)
