@@ -125,14 +125,16 @@ fn main() {
         );
         return;
     }
-    let shapes = cases
-        .map(|case| (Shape::Standard, case))
-        .chain([Shape::LongText, Shape::Typed].into_iter().flat_map(|shape| {
-            [Case::New, Case::Same]
-                .into_iter()
-                .filter(|case| chosen.as_deref().is_none_or(|name| name == case.name()))
-                .map(move |case| (shape, case))
-        }));
+    let shapes = cases.map(|case| (Shape::Standard, case)).chain(
+        [Shape::LongText, Shape::Typed]
+            .into_iter()
+            .flat_map(|shape| {
+                [Case::New, Case::Same]
+                    .into_iter()
+                    .filter(|case| chosen.as_deref().is_none_or(|name| name == case.name()))
+                    .map(move |case| (shape, case))
+            }),
+    );
     for (shape, case) in shapes {
         let (ours, floor, rows, size) = bench.run(shape, case, true);
         eprintln!(

@@ -5,9 +5,9 @@
 use std::borrow::Cow;
 
 use crate::clock::Timestamp;
-use crate::schema::{FieldId, Value, ValueRef};
+use crate::schema::{FieldId, ValueRef};
 use crate::store::Db;
-use crate::store::activities::{Activity, Payload, kinds};
+use crate::store::activities::{Activity, Payload, StatusChange, kinds};
 use crate::store::leads::{Lead, LeadColumn};
 
 /// An attribute's value, borrowed from the store where it can be.
@@ -42,11 +42,11 @@ pub fn day(time: Timestamp) -> String {
 
 /// A field's value as Change Data Value writes it: always text (`True`/`False` for flags,
 /// `YYYY-MM-DD HH:MM:SS` for times).
-pub fn value_text(value: &Value) -> String {
+pub fn value_text(value: ValueRef<'_>) -> String {
     match value {
-        Value::Boolean(true) => "True".to_owned(),
-        Value::Boolean(false) => "False".to_owned(),
-        Value::Datetime(millis) => Timestamp(*millis).to_marketo()[..19].replacen('T', " ", 1),
+        ValueRef::Boolean(true) => "True".to_owned(),
+        ValueRef::Boolean(false) => "False".to_owned(),
+        ValueRef::Datetime(millis) => Timestamp(millis).to_marketo()[..19].replacen('T', " ", 1),
         other => other.key_text(),
     }
 }
@@ -158,8 +158,8 @@ impl<'a> Activities<'a> {
                 each("Source Type", text(source.kind));
             }
             (kinds::CHANGE_DATA_VALUE, Some(Payload::Change { old, new })) => {
-                let as_text = |value: &Option<Value>| {
-                    value.as_ref().map_or(AttributeValue::Null, |value| {
+                let as_text = |value: Option<ValueRef<'_>>| {
+                    value.map_or(AttributeValue::Null, |value| {
                         AttributeValue::Text(Cow::Owned(value_text(value)))
                     })
                 };
@@ -169,9 +169,9 @@ impl<'a> Activities<'a> {
                 each("Source", text(source.kind));
             }
             (kinds::CHANGE_SCORE, Some(Payload::Change { old, new })) => {
-                each("Change Value", score_change(old.as_ref(), new.as_ref()));
-                each("New Value", number_or_null(new.as_ref()));
-                each("Old Value", number_or_null(old.as_ref()));
+                each("Change Value", score_change(old, new));
+                each("New Value", number_or_null(new));
+                each("Old Value", number_or_null(old));
                 each("Reason", text(&source.name));
             }
             (kinds::ADD_TO_LIST | kinds::REMOVE_FROM_LIST, _) => {
@@ -179,12 +179,12 @@ impl<'a> Activities<'a> {
             }
             (
                 kinds::CHANGE_STATUS_IN_PROGRESSION,
-                Some(Payload::Status {
+                Some(Payload::Status(StatusChange {
                     old,
                     new,
                     success,
                     acquired,
-                }),
+                })),
             ) => {
                 let program = activity.primary;
                 let old = old.as_deref().unwrap_or("Not in Program");
@@ -225,18 +225,18 @@ impl<'a> Activities<'a> {
 }
 
 /// A score change as Change Score writes it: `+10`, `-5`.
-fn score_change(old: Option<&Value>, new: Option<&Value>) -> AttributeValue<'static> {
-    let number = |value: Option<&Value>| match value {
-        Some(Value::Integer(n)) => *n,
+fn score_change(old: Option<ValueRef<'_>>, new: Option<ValueRef<'_>>) -> AttributeValue<'static> {
+    let number = |value: Option<ValueRef<'_>>| match value {
+        Some(ValueRef::Integer(n)) => n,
         _ => 0,
     };
     let change = number(new) - number(old);
     AttributeValue::Text(Cow::Owned(format!("{change:+}")))
 }
 
-fn number_or_null(value: Option<&Value>) -> AttributeValue<'static> {
+fn number_or_null(value: Option<ValueRef<'_>>) -> AttributeValue<'static> {
     match value {
-        Some(Value::Integer(n)) => AttributeValue::Integer(*n),
+        Some(ValueRef::Integer(n)) => AttributeValue::Integer(n),
         Some(other) => AttributeValue::Text(Cow::Owned(other.key_text())),
         None => AttributeValue::Null,
     }
@@ -301,13 +301,13 @@ mod tests {
 
     #[test]
     fn changed_values_are_written_as_text_as_marketo_writes_them() {
-        assert_eq!(value_text(&Value::Boolean(true)), "True");
-        assert_eq!(value_text(&Value::Integer(10)), "10");
+        assert_eq!(value_text(ValueRef::Boolean(true)), "True");
+        assert_eq!(value_text(ValueRef::Integer(10)), "10");
         assert_eq!(
-            value_text(&Value::Datetime(1_674_758_760_000)),
+            value_text(ValueRef::Datetime(1_674_758_760_000)),
             "2023-01-26 18:46:00"
         );
-        assert_eq!(value_text(&Value::Text("Ann".into())), "Ann");
+        assert_eq!(value_text(ValueRef::Text("Ann")), "Ann");
     }
 
     #[test]
@@ -328,17 +328,17 @@ mod tests {
 
     #[test]
     fn score_changes_carry_their_sign() {
-        let (old, new) = (Value::Integer(10), Value::Integer(25));
+        let (old, new) = (ValueRef::Integer(10), ValueRef::Integer(25));
         assert_eq!(
-            score_change(Some(&old), Some(&new)),
+            score_change(Some(old), Some(new)),
             AttributeValue::Text("+15".into())
         );
         assert_eq!(
-            score_change(Some(&new), Some(&old)),
+            score_change(Some(new), Some(old)),
             AttributeValue::Text("-15".into())
         );
         assert_eq!(
-            score_change(None, Some(&old)),
+            score_change(None, Some(old)),
             AttributeValue::Text("+10".into())
         );
     }

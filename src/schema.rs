@@ -148,12 +148,18 @@ impl Value {
 
     /// The value as text, for lookups and filters that compare strings.
     pub fn key_text(&self) -> String {
+        self.borrowed().key_text()
+    }
+
+    /// The value borrowed, as a record holds it.
+    pub fn borrowed(&self) -> ValueRef<'_> {
         match self {
-            Value::Text(text) | Value::Date(text) => text.to_string(),
-            Value::Integer(number) => number.to_string(),
-            Value::Float(number) => number.to_string(),
-            Value::Boolean(flag) => flag.to_string(),
-            Value::Datetime(millis) => crate::clock::Timestamp(*millis).to_marketo(),
+            Value::Text(text) => ValueRef::Text(text),
+            Value::Date(text) => ValueRef::Date(text),
+            Value::Integer(n) => ValueRef::Integer(*n),
+            Value::Float(n) => ValueRef::Float(*n),
+            Value::Boolean(flag) => ValueRef::Boolean(*flag),
+            Value::Datetime(millis) => ValueRef::Datetime(*millis),
         }
     }
 }
@@ -229,23 +235,67 @@ pub fn encode_text(out: &mut Vec<u8>, field: FieldId, text: &str) {
 
 /// Appends a value to a record being encoded; fields must come in ascending order.
 pub fn encode(out: &mut Vec<u8>, field: FieldId, value: &Value) {
+    encode_ref(out, field, value.borrowed());
+}
+
+/// [`encode`] of a borrowed value.
+pub fn encode_ref(out: &mut Vec<u8>, field: FieldId, value: ValueRef<'_>) {
     out.extend_from_slice(&field.to_le_bytes());
     match value {
-        Value::Text(value) => put_text(out, TEXT, value),
-        Value::Date(value) => put_text(out, DATE, value),
-        Value::Integer(n) => {
+        ValueRef::Text(value) => put_text(out, TEXT, value),
+        ValueRef::Date(value) => put_text(out, DATE, value),
+        ValueRef::Integer(n) => {
             out.push(INTEGER);
             out.extend_from_slice(&n.to_le_bytes());
         }
-        Value::Float(n) => {
+        ValueRef::Float(n) => {
             out.push(FLOAT);
             out.extend_from_slice(&n.to_le_bytes());
         }
-        Value::Boolean(flag) => out.push(if *flag { TRUE } else { FALSE }),
-        Value::Datetime(millis) => {
+        ValueRef::Boolean(flag) => out.push(if flag { TRUE } else { FALSE }),
+        ValueRef::Datetime(millis) => {
             out.push(DATETIME);
             out.extend_from_slice(&millis.to_le_bytes());
         }
+    }
+}
+
+/// The fields of bytes written by [`encode`] and [`encode_ref`], in order.
+pub fn decode(bytes: &[u8]) -> impl Iterator<Item = (FieldId, ValueRef<'_>)> + '_ {
+    Fields { bytes, at: 0 }
+}
+
+/// A field an update changes, as the two records encode its values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change<'a> {
+    pub field: FieldId,
+    old: Option<&'a [u8]>,
+    new: &'a [u8],
+}
+
+impl<'a> Change<'a> {
+    /// The value before, if the record had one.
+    pub fn old(self) -> Option<ValueRef<'a>> {
+        self.old
+            .and_then(|old| decode(old).next())
+            .map(|(_, value)| value)
+    }
+
+    /// The value written.
+    pub fn new(self) -> Option<ValueRef<'a>> {
+        decode(self.new).next().map(|(_, value)| value)
+    }
+
+    /// Appends both values, copied as encoded, the old one (if any) as field `old_as` and
+    /// the new one as `new_as`, for [`decode`] to read back.
+    pub fn encode_pair(self, out: &mut Vec<u8>, old_as: FieldId, new_as: FieldId) {
+        // An encoded field is its id (two bytes) and then its tag and bytes.
+        if let Some(old) = self.old {
+            out.extend_from_slice(&old_as.to_le_bytes());
+            out.extend_from_slice(&old[2..]);
+        }
+        out.extend_from_slice(&new_as.to_le_bytes());
+        out.extend_from_slice(&self.new[2..]);
     }
 }
 
@@ -261,6 +311,17 @@ pub enum ValueRef<'a> {
 }
 
 impl ValueRef<'_> {
+    /// The value as text, as lookups compare it.
+    pub fn key_text(self) -> String {
+        match self {
+            ValueRef::Text(text) | ValueRef::Date(text) => text.to_owned(),
+            ValueRef::Integer(number) => number.to_string(),
+            ValueRef::Float(number) => number.to_string(),
+            ValueRef::Boolean(flag) => flag.to_string(),
+            ValueRef::Datetime(millis) => crate::clock::Timestamp(millis).to_marketo(),
+        }
+    }
+
     pub fn to_value(self) -> Value {
         match self {
             ValueRef::Text(text) => Value::Text(text.into()),
@@ -374,22 +435,14 @@ impl Values {
         self.fields().map(|(field, _)| field)
     }
 
-    /// The fields `updates` would change, in field order: each with its value here (if any)
-    /// and the new one. An update that writes the values a record has changes nothing, and
-    /// finding that out allocates nothing.
-    pub fn changes<'a>(
-        &'a self,
-        updates: &'a Values,
-    ) -> impl Iterator<Item = (FieldId, Option<ValueRef<'a>>, ValueRef<'a>)> + 'a {
+    /// The fields `updates` would change, in field order. An update that writes the values a
+    /// record has changes nothing, and finding that out decodes and allocates nothing.
+    pub fn changes<'a>(&'a self, updates: &'a Values) -> impl Iterator<Item = Change<'a>> + 'a {
         let mut mine = self.spans().peekable();
-        updates.spans().filter_map(move |(field, bytes)| {
+        updates.spans().filter_map(move |(field, new)| {
             while mine.next_if(|(have, _)| *have < field).is_some() {}
-            let old = mine.next_if(|(have, _)| *have == field);
-            if old.is_some_and(|(_, old)| old == bytes) {
-                return None;
-            }
-            let value = |bytes| Fields { bytes, at: 0 }.next().map(|(_, value)| value);
-            Some((field, old.and_then(|(_, old)| value(old)), value(bytes)?))
+            let old = mine.next_if(|(have, _)| *have == field).map(|(_, old)| old);
+            (old != Some(new)).then_some(Change { field, old, new })
         })
     }
 
@@ -548,10 +601,12 @@ mod tests {
             (3, Value::Text("three".into())),
             (9, Value::Float(9.5)),
         ]);
-        let record = record.merged(&updates).unwrap();
+        let changed: Vec<FieldId> = record.changes(&updates).map(|c| c.field).collect();
+        assert_eq!(changed, [0, 3, 9]);
+        let record = record.merged(&updates);
         assert_eq!(
-            record.merged(&updates),
-            None,
+            record.changes(&updates).count(),
+            0,
             "the same values again change nothing"
         );
         assert_eq!(

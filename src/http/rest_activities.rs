@@ -270,7 +270,7 @@ async fn lead_changes(
                 if fields.contains(&(activity.primary as u16)) =>
             {
                 let names = field(&db, activity.primary as u16)?;
-                let text = |value: &Option<_>| value.as_ref().map(value_text);
+                let text = |value: Option<_>| value.map(value_text);
                 vec![json!({
                     "id": names.id,
                     "name": names.name,

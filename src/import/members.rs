@@ -11,7 +11,7 @@ use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::schema::{FieldDef, FieldId, Value};
 use crate::store::Db;
-use crate::store::activities::{Payload, Source};
+use crate::store::activities::{Source, StatusChange};
 use crate::store::leads::Outcome;
 use crate::store::programs::ProgressionStatus;
 
@@ -151,7 +151,7 @@ impl RowTarget for MemberTarget {
                 now,
             ) {
                 Ok(Some(old)) => {
-                    let change = Payload::Status {
+                    let change = StatusChange {
                         old,
                         new: self.status.name.clone(),
                         success: self.status.success,

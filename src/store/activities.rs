@@ -5,10 +5,12 @@
 //! beside their entry; and New Lead activities of consecutive leads, from one source in one
 //! second (what a bulk import of new leads writes), are one entry for the whole run.
 
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::schema::{DataType, FieldId, Schema, Value};
+use crate::schema::{Change, DataType, FieldId, Schema, ValueRef, decode};
 
 use super::LeadId;
 use super::leads::{Outcome, Upserted};
@@ -57,22 +59,38 @@ pub struct Source {
 /// Index of a [`Source`] in the log.
 pub type SourceId = u32;
 
-/// The values an activity carries beyond its entry.
+/// A member's status before and after (Change Status in Progression).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Payload {
+pub struct StatusChange {
+    pub old: Option<String>,
+    pub new: String,
+    pub success: bool,
+    pub acquired: bool,
+}
+
+/// The values an activity carries beyond its entry, as read back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Payload<'a> {
     /// A field's value before and after (Change Data Value, Change Score).
     Change {
-        old: Option<Value>,
-        new: Option<Value>,
+        old: Option<ValueRef<'a>>,
+        new: Option<ValueRef<'a>>,
     },
-    /// A member's status before and after (Change Status in Progression).
-    Status {
-        old: Option<String>,
-        new: String,
-        success: bool,
-        acquired: bool,
-    },
+    Status(&'a StatusChange),
 }
+
+/// A payload as the log keeps it: a change's two values are encoded one after the other in
+/// the log's byte arena (field [`OLD`], when there was one, then [`NEW`]), so an import that
+/// changes many fields adds bytes to one buffer rather than allocating for each value.
+#[derive(Debug, Clone)]
+enum Stored {
+    Change(Range<usize>),
+    /// Boxed: status changes are few, and a change's payload stays small.
+    Status(Box<StatusChange>),
+}
+
+const OLD: FieldId = 0;
+const NEW: FieldId = 1;
 
 const NO_PAYLOAD: u32 = u32::MAX;
 
@@ -104,7 +122,7 @@ pub struct Activity<'a> {
     /// A field id (in the lead schema), a list id or a program id, by `kind`.
     pub primary: u32,
     pub source: &'a Source,
-    pub payload: Option<&'a Payload>,
+    pub payload: Option<Payload<'a>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,7 +131,9 @@ pub struct ActivityLog {
     /// Activities in the log, runs counted whole.
     count: u32,
     sources: Vec<Source>,
-    payloads: Vec<Payload>,
+    payloads: Vec<Stored>,
+    /// The values of change payloads, encoded.
+    values: Vec<u8>,
 }
 
 fn seconds(time: Timestamp) -> u32 {
@@ -149,15 +169,8 @@ impl ActivityLog {
         now: Timestamp,
         source: SourceId,
         primary: u32,
-        payload: Option<Payload>,
+        payload: u32,
     ) {
-        let payload = match payload {
-            None => NO_PAYLOAD,
-            Some(payload) => {
-                self.payloads.push(payload);
-                (self.payloads.len() - 1) as u32
-            }
-        };
         let date = seconds(now);
         if payload == NO_PAYLOAD
             && kind == kinds::NEW_LEAD
@@ -183,27 +196,31 @@ impl ActivityLog {
     }
 
     pub fn new_lead(&mut self, lead: LeadId, now: Timestamp, source: SourceId) {
-        self.push(kinds::NEW_LEAD, lead, now, source, 0, None);
+        self.push(kinds::NEW_LEAD, lead, now, source, 0, NO_PAYLOAD);
+    }
+
+    /// Keeps a payload; its index.
+    fn keep(&mut self, payload: Stored) -> u32 {
+        self.payloads.push(payload);
+        u32::try_from(self.payloads.len() - 1).unwrap_or(NO_PAYLOAD)
     }
 
     /// A field changed: Change Data Value, and for a score field Change Score first, as
-    /// Marketo writes both for a score.
-    #[allow(clippy::too_many_arguments)]
+    /// Marketo writes both for a score. Both activities share one payload.
     pub fn field_changed(
         &mut self,
         lead: LeadId,
         now: Timestamp,
         source: SourceId,
-        field: FieldId,
+        change: Change<'_>,
         score: bool,
-        old: Option<Value>,
-        new: Option<Value>,
     ) {
-        let payload = Payload::Change { old, new };
-        let primary = u32::from(field);
+        let start = self.values.len();
+        change.encode_pair(&mut self.values, OLD, NEW);
+        let payload = self.keep(Stored::Change(start..self.values.len()));
+        let primary = u32::from(change.field);
         if score {
-            let copy = Some(payload.clone());
-            self.push(kinds::CHANGE_SCORE, lead, now, source, primary, copy);
+            self.push(kinds::CHANGE_SCORE, lead, now, source, primary, payload);
         }
         self.push(
             kinds::CHANGE_DATA_VALUE,
@@ -211,7 +228,7 @@ impl ActivityLog {
             now,
             source,
             primary,
-            Some(payload),
+            payload,
         );
     }
 
@@ -226,19 +243,11 @@ impl ActivityLog {
     ) {
         match upserted.outcome {
             Outcome::Created => self.new_lead(upserted.id, now, source),
-            Outcome::Changed(changes) => {
-                for change in changes {
-                    let field = schema.field(change.field);
-                    let score = field.data_type == DataType::Score || field.name == "leadScore";
-                    self.field_changed(
-                        upserted.id,
-                        now,
-                        source,
-                        change.field,
-                        score,
-                        change.old,
-                        Some(change.new),
-                    );
+            Outcome::Changed(update) => {
+                for change in update.changes() {
+                    let def = schema.field(change.field);
+                    let score = def.data_type == DataType::Score || def.name == "leadScore";
+                    self.field_changed(upserted.id, now, source, change, score);
                 }
             }
             Outcome::Unchanged => {}
@@ -246,7 +255,7 @@ impl ActivityLog {
     }
 
     pub fn added_to_list(&mut self, lead: LeadId, now: Timestamp, source: SourceId, list: u32) {
-        self.push(kinds::ADD_TO_LIST, lead, now, source, list, None);
+        self.push(kinds::ADD_TO_LIST, lead, now, source, list, NO_PAYLOAD);
     }
 
     /// A member's status changed in a program (or the lead became a member).
@@ -256,10 +265,11 @@ impl ActivityLog {
         now: Timestamp,
         source: SourceId,
         program: u32,
-        change: Payload,
+        change: StatusChange,
     ) {
         let kind = kinds::CHANGE_STATUS_IN_PROGRESSION;
-        self.push(kind, lead, now, source, program, Some(change));
+        let payload = self.keep(Stored::Status(Box::new(change)));
+        self.push(kind, lead, now, source, program, payload);
     }
 
     pub fn len(&self) -> usize {
@@ -287,7 +297,23 @@ impl ActivityLog {
             kind: entry.kind,
             primary: entry.primary,
             source: &self.sources[entry.source as usize],
-            payload: (entry.payload != NO_PAYLOAD).then(|| &self.payloads[entry.payload as usize]),
+            payload: self
+                .payloads
+                .get(entry.payload as usize)
+                .map(|stored| self.payload(stored)),
+        }
+    }
+
+    fn payload<'a>(&'a self, stored: &'a Stored) -> Payload<'a> {
+        match stored {
+            Stored::Change(range) => {
+                let (mut old, mut new) = (None, None);
+                for (field, value) in decode(&self.values[range.clone()]) {
+                    *(if field == OLD { &mut old } else { &mut new }) = Some(value);
+                }
+                Payload::Change { old, new }
+            }
+            Stored::Status(change) => Payload::Status(change),
         }
     }
 
@@ -333,6 +359,23 @@ impl ActivityLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{Value, Values};
+
+    /// Logs a change of `field` from `old` to `new` by `lead` at a time from a source, as an
+    /// update of a record finds it.
+    fn change(
+        log: &mut ActivityLog,
+        (lead, now, source): (LeadId, Timestamp, SourceId),
+        field: FieldId,
+        score: bool,
+        old: Option<Value>,
+        new: Value,
+    ) {
+        let before = Values::from_vec(old.map(|old| (field, old)).into_iter().collect());
+        let written = Values::from_vec(vec![(field, new)]);
+        let change = before.changes(&written).next().expect("a change");
+        log.field_changed(lead, now, source, change, score);
+    }
 
     fn source(log: &mut ActivityLog, name: &str) -> SourceId {
         log.source(Source {
@@ -354,14 +397,13 @@ mod tests {
             log.new_lead(lead, Timestamp(5_000), import);
         }
         // A change breaks the run; the next second, another source or a gap starts a new one.
-        log.field_changed(
-            7,
-            Timestamp(5_000),
-            import,
+        change(
+            &mut log,
+            (7, Timestamp(5_000), import),
             3,
             false,
             None,
-            Some(Value::Integer(1)),
+            Value::Integer(1),
         );
         log.new_lead(1001, Timestamp(5_000), import);
         log.new_lead(1002, Timestamp(6_000), import);
@@ -390,14 +432,13 @@ mod tests {
         let mut log = ActivityLog::default();
         let import = source(&mut log, "Bulk import 1001");
         log.new_lead(7, Timestamp(5_500), import);
-        log.field_changed(
-            7,
-            Timestamp(6_000),
-            import,
+        change(
+            &mut log,
+            (7, Timestamp(6_000), import),
             3,
             false,
             Some(Value::Text("a".into())),
-            Some(Value::Text("b".into())),
+            Value::Text("b".into()),
         );
         log.added_to_list(7, Timestamp(6_000), import, 2001);
         let all: Vec<_> = log.from(0).collect();
@@ -410,9 +451,9 @@ mod tests {
         assert_eq!(all[1].primary, 3);
         assert_eq!(
             all[1].payload,
-            Some(&Payload::Change {
-                old: Some(Value::Text("a".into())),
-                new: Some(Value::Text("b".into()))
+            Some(Payload::Change {
+                old: Some(ValueRef::Text("a")),
+                new: Some(ValueRef::Text("b"))
             })
         );
         assert_eq!((all[2].kind, all[2].primary), (kinds::ADD_TO_LIST, 2001));
@@ -425,14 +466,13 @@ mod tests {
         let first = source(&mut log, "Bulk import 1001");
         assert_eq!(source(&mut log, "Bulk import 1001"), first);
         assert_ne!(source(&mut log, "Bulk import 1002"), first);
-        log.field_changed(
-            1,
-            Timestamp(0),
-            first,
+        change(
+            &mut log,
+            (1, Timestamp(0), first),
             9,
             true,
             None,
-            Some(Value::Integer(5)),
+            Value::Integer(5),
         );
         let logged: Vec<u16> = log.from(0).map(|activity| activity.kind).collect();
         assert_eq!(logged, [kinds::CHANGE_SCORE, kinds::CHANGE_DATA_VALUE]);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::iso8601::RestTime;
-use crate::schema::{FieldId, Schema, Value, ValueRef, Values};
+use crate::schema::{Change, FieldId, Schema, Value, ValueRef, Values};
 use crate::words;
 
 pub type LeadId = u32;
@@ -103,19 +103,27 @@ impl Lead {
     }
 }
 
-/// A field an update changed: its value before (if any) and after.
+/// An update that changed its lead: the record before it, and the values it wrote. Which
+/// fields changed, and from what, is read from the two when asked, so an import that only
+/// counts its rows never decodes a value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldChange {
-    pub field: FieldId,
-    pub old: Option<Value>,
-    pub new: Value,
+pub struct Update {
+    pub before: Values,
+    pub written: Values,
+}
+
+impl Update {
+    /// Each field the update changed, in field order, with its values before and after.
+    pub fn changes(&self) -> impl Iterator<Item = Change<'_>> {
+        self.before.changes(&self.written)
+    }
 }
 
 /// What an upsert did to its lead.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Created,
-    Changed(Vec<FieldChange>),
+    Changed(Update),
     /// Every value written was the value the lead had.
     Unchanged,
 }
@@ -487,31 +495,30 @@ impl LeadDb {
         };
         // `updatedAt` is the time of the latest change: an update that writes the values a
         // lead already has leaves it, so a re-sync does not make every lead look new.
-        let changes: Vec<FieldChange> = lead
-            .values
-            .changes(&updates)
-            .map(|(field, old, new)| FieldChange {
-                field,
-                old: old.map(ValueRef::to_value),
-                new: new.to_value(),
-            })
-            .collect();
-        if changes.is_empty() {
-            return Outcome::Unchanged;
-        }
         let partition = lead.partition;
-        for change in &changes {
+        let mut changed = false;
+        for change in lead.values.changes(&updates) {
+            changed = true;
             let Some(Some(index)) = self.indexes.get_mut(usize::from(change.field)) else {
                 continue;
             };
-            if let Some(old) = &change.old {
+            if let Some(old) = change.old() {
                 index.remove(key_hash(partition, &old.key_text()), id);
             }
-            index.add(key_hash(partition, &change.new.key_text()), id);
+            if let Some(new) = change.new() {
+                index.add(key_hash(partition, &new.key_text()), id);
+            }
         }
-        lead.values = lead.values.merged(&updates);
+        if !changed {
+            return Outcome::Unchanged;
+        }
+        let merged = lead.values.merged(&updates);
+        let before = std::mem::replace(&mut lead.values, merged);
         lead.updated_at = now;
-        Outcome::Changed(changes)
+        Outcome::Changed(Update {
+            before,
+            written: updates,
+        })
     }
 
     /// Adds leads to a static list (unknown lists are refused before any import starts);
@@ -690,20 +697,22 @@ mod tests {
                 T1,
             )
             .unwrap();
+        let Outcome::Changed(update) = changed.outcome else {
+            panic!("the lead changed: {:?}", changed.outcome);
+        };
+        let changes: Vec<_> = update
+            .changes()
+            .map(|change| {
+                let value = |value: Option<ValueRef<'_>>| value.map(ValueRef::to_value);
+                (change.field, value(change.old()), value(change.new()))
+            })
+            .collect();
         assert_eq!(
-            changed.outcome,
-            Outcome::Changed(vec![
-                FieldChange {
-                    field: 2,
-                    old: Some(text("Ann")),
-                    new: text("Anna")
-                },
-                FieldChange {
-                    field: 3,
-                    old: None,
-                    new: Value::Integer(4)
-                },
-            ])
+            changes,
+            [
+                (2, Some(text("Ann")), Some(text("Anna"))),
+                (3, None, Some(Value::Integer(4))),
+            ]
         );
         assert_eq!(db.lead(create.id).unwrap().updated_at, T1);
     }
