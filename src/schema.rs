@@ -275,14 +275,14 @@ pub struct Change<'a> {
 
 impl<'a> Change<'a> {
     /// The value before, if the record had one.
-    pub fn old(self) -> Option<ValueRef<'a>> {
+    pub fn before(self) -> Option<ValueRef<'a>> {
         self.old
             .and_then(|old| decode(old).next())
             .map(|(_, value)| value)
     }
 
     /// The value written.
-    pub fn new(self) -> Option<ValueRef<'a>> {
+    pub fn after(self) -> Option<ValueRef<'a>> {
         decode(self.new).next().map(|(_, value)| value)
     }
 

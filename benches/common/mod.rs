@@ -203,7 +203,13 @@ fn long_text_row(row: &mut String, rng: &mut SplitMix64, email: &str, given: &st
 
 fn typed_row(row: &mut String, rng: &mut SplitMix64, email: &str) {
     use std::fmt::Write;
-    let flag = |rng: &mut SplitMix64| if rng.next() % 2 == 0 { "true" } else { "false" };
+    let flag = |rng: &mut SplitMix64| {
+        if rng.next().is_multiple_of(2) {
+            "true"
+        } else {
+            "false"
+        }
+    };
     let _ = write!(
         row,
         "{email},{},{},{}.{:02},{},{},",

@@ -502,10 +502,10 @@ impl LeadDb {
             let Some(Some(index)) = self.indexes.get_mut(usize::from(change.field)) else {
                 continue;
             };
-            if let Some(old) = change.old() {
+            if let Some(old) = change.before() {
                 index.remove(key_hash(partition, &old.key_text()), id);
             }
-            if let Some(new) = change.new() {
+            if let Some(new) = change.after() {
                 index.add(key_hash(partition, &new.key_text()), id);
             }
         }
@@ -704,7 +704,7 @@ mod tests {
             .changes()
             .map(|change| {
                 let value = |value: Option<ValueRef<'_>>| value.map(ValueRef::to_value);
-                (change.field, value(change.old()), value(change.new()))
+                (change.field, value(change.before()), value(change.after()))
             })
             .collect();
         assert_eq!(
