@@ -3,7 +3,9 @@
 //! - startup: process start to `/_mock/health` answering, against `examples/minimal_axum`;
 //! - idle RSS after startup, against the minimal server's;
 //! - end to end: a lead CSV POSTed over loopback and waited to `Complete`, against the bare
-//!   `csv` crate reading the same file;
+//!   `csv` crate reading the same file; then the same for updates (the file again, the same
+//!   leads with other values, a file half of whose leads exist) and for two other file shapes
+//!   (four long text columns; sixteen short typed ones), new and re-imported;
 //! - status polling under wrk: requests a second (32 connections, saturating) and p99 (32, and
 //!   4 connections polling flat out) on `GET /bulk/v1/leads/batch/{id}.json`, against the
 //!   minimal server answering a body of the same size;
@@ -34,7 +36,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::Value;
 
-use common::{Target, csv_count, lead_csv, mb, median, median_pair, millis, row, timed};
+use common::{
+    Shape, Target, csv_count, lead_csv, lead_file, mb, median, median_pair, millis, row, timed,
+};
 
 /// The static list imports add their leads to, so an export can select them all.
 const EXPORT_LIST: u32 = 2001;
@@ -495,6 +499,8 @@ async fn main() {
         Target::RatioAtMost(4.0),
     );
 
+    updates(&plan, &mut client).await;
+
     // Status polling, against a minimal server answering a body of the same size.
     let status_url = format!("{}/bulk/v1/leads/batch/{batch}.json", mock.base());
     let status_body = client
@@ -632,6 +638,87 @@ async fn main() {
         Target::None,
     );
     drop(mock);
+}
+
+/// What the instance holds before a timed import.
+#[derive(Debug, Clone, Copy)]
+enum Before {
+    Nothing,
+    /// The same file.
+    Same,
+    /// The same leads with other values.
+    OtherValues,
+    /// The first half of the file's leads.
+    Half,
+}
+
+/// End to end as a client sees it, for updates and other file shapes: the instance reset and
+/// loaded as `Before` says (untimed), then the file POSTed and waited to `Complete`; each
+/// against the `csv` floor of the same file.
+async fn updates(plan: &Plan, client: &mut Client) {
+    let cases = [
+        (
+            Shape::Standard,
+            Before::Same,
+            "re-import, every row unchanged",
+        ),
+        (
+            Shape::Standard,
+            Before::OtherValues,
+            "re-import, every row with other values",
+        ),
+        (Shape::Standard, Before::Half, "half new, half existing"),
+        (Shape::LongText, Before::Nothing, "new leads"),
+        (
+            Shape::LongText,
+            Before::Same,
+            "re-import, every row unchanged",
+        ),
+        (Shape::Typed, Before::Nothing, "new leads"),
+        (Shape::Typed, Before::Same, "re-import, every row unchanged"),
+    ];
+    for (shape, before, case) in cases {
+        let (data, rows) = lead_file(shape, 0, 0, plan.file_bytes, u64::MAX);
+        let size = data.len() as u64;
+        let file = Bytes::from(data);
+        let loaded = match before {
+            Before::Nothing => None,
+            Before::Same => Some(file.clone()),
+            Before::OtherValues => Some(lead_file(shape, 1, 0, plan.file_bytes, rows).0.into()),
+            Before::Half => Some(lead_file(shape, 0, 0, plan.file_bytes, rows / 2).0.into()),
+        };
+        eprintln!(
+            "end to end, {}, {case}: {} runs",
+            shape.name(),
+            plan.e2e_runs
+        );
+        let (mut ours, mut floor) = (Vec::new(), Vec::new());
+        for _ in 0..plan.e2e_runs {
+            client.reset().await;
+            if let Some(loaded) = &loaded {
+                let batch = client.post(loaded).await;
+                client.wait(batch).await;
+            }
+            floor.push(timed(|| assert_eq!(csv_count(std::hint::black_box(&file)), rows)).0);
+            let started = Instant::now();
+            let batch = client.post(&file).await;
+            let imported = client.wait(batch).await;
+            ours.push(started.elapsed());
+            assert_eq!(imported, rows, "every row imports");
+        }
+        let (ours, floor) = median_pair(&ours, &floor);
+        row(
+            &format!(
+                "end to end: POST {:.1} MB + wait Complete, {}, {case}",
+                mb(size),
+                shape.name()
+            ),
+            millis(ours),
+            millis(floor),
+            "ms",
+            Target::RatioAtMost(4.0),
+        );
+    }
 }
 
 /// The `csv` crate writing the file's rows from memory, as an export writes them.
