@@ -47,7 +47,7 @@ fn main() {
 
     let fixtures = Fixtures::load(None).expect("bundled fixtures");
     let (data, rows) = lead_csv(0, bytes, u64::MAX);
-    let db = Arc::new(RwLock::new(Db::new(&fixtures)));
+    let db = Arc::new(RwLock::new(fixtures.db()));
     assert_eq!(import(Bytes::from(data.clone()), &db) as u64, rows);
     // The same rows, as the floor holds them: the header, then every record.
     let records: Vec<csv::StringRecord> = std::iter::once(csv::StringRecord::from(

@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use marketo_bulk_mock::fixtures::Fixtures;
-use marketo_bulk_mock::store::Db;
 
 use common::{
     Shape, Target, csv_count, import, lead_file, median, median_pair, millis, row, timed,
@@ -78,7 +77,7 @@ impl Bench {
         };
         let (mut ours, mut floor) = (Vec::new(), Vec::new());
         for _ in 0..self.runs.max(1) {
-            let db = Arc::new(RwLock::new(Db::new(&self.fixtures)));
+            let db = Arc::new(RwLock::new(self.fixtures.db()));
             if let Some(loaded) = &loaded {
                 import(loaded.clone(), &db);
             }

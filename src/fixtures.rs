@@ -7,13 +7,13 @@ use std::sync::{Arc, OnceLock};
 use serde::de::DeserializeOwned;
 
 use crate::schema::{FieldDef, Schema};
-use crate::store::Reference;
-use crate::store::activities::ActivityType;
-use crate::store::catalog::{AssetsFixture, CampaignDef};
+use crate::store::activities::{ActivityLog, ActivityType};
+use crate::store::catalog::{AssetsFixture, CampaignDef, Catalog};
 use crate::store::leads::{ListDef, Partition};
 use crate::store::objects::CustomObjectDef;
 use crate::store::programs::ProgramsFixture;
 use crate::store::smart_lists::{SmartList, SmartListDef};
+use crate::store::{Db, LeadDb, ObjectDb, ProgramDb};
 
 const LEAD_FIELDS: (&str, &str) = (
     "lead_fields.json",
@@ -97,7 +97,7 @@ impl Fixtures {
     }
 
     /// The schemas and reference data every store over these fixtures shares.
-    pub fn reference(&self) -> Arc<Reference> {
+    fn reference(&self) -> Arc<Reference> {
         self.reference
             .get_or_init(|| Arc::new(Reference::new(self)))
             .clone()
@@ -134,6 +134,65 @@ fn read<T: DeserializeOwned>(
         name: name.to_owned(),
         source,
     })
+}
+
+/// What every instance on the same fixtures shares, built once: the schemas and reference
+/// data a store reads and never changes. A thousand instances hold one copy.
+#[derive(Debug)]
+pub struct Reference {
+    lead_schema: Arc<Schema>,
+    partitions: Vec<Partition>,
+    lists: Vec<ListDef>,
+    /// The custom object types, without records.
+    object_types: ObjectDb,
+    programs: Arc<ProgramsFixture>,
+    member_schema: Arc<Schema>,
+    smart_lists: Arc<Vec<SmartList>>,
+    activity_types: Arc<Vec<ActivityType>>,
+    catalog: Arc<Catalog>,
+}
+
+impl Reference {
+    fn new(fixtures: &Fixtures) -> Reference {
+        let lead_schema = Arc::new(Schema::new(fixtures.lead_fields.clone()));
+        // Checked when the fixtures load, so each resolves against the lead schema.
+        let smart_lists = fixtures.smart_lists(&lead_schema).unwrap_or_default();
+        Reference {
+            partitions: fixtures.partitions.clone(),
+            lists: fixtures.lists.clone(),
+            object_types: ObjectDb::new(fixtures.custom_objects.clone()),
+            programs: Arc::new(fixtures.programs.clone()),
+            member_schema: Arc::new(Schema::new(fixtures.program_member_fields.clone())),
+            smart_lists: Arc::new(smart_lists),
+            activity_types: Arc::new(fixtures.activity_types.clone()),
+            catalog: Arc::new(Catalog::new(
+                fixtures.campaigns.clone(),
+                fixtures.assets.clone(),
+            )),
+            lead_schema,
+        }
+    }
+}
+
+impl Fixtures {
+    /// An empty database over these fixtures' schemas and reference data, which it shares
+    /// with every other database of the same fixtures.
+    pub fn db(&self) -> Db {
+        let reference = self.reference();
+        Db {
+            leads: LeadDb::new(
+                reference.lead_schema.clone(),
+                reference.partitions.clone(),
+                reference.lists.clone(),
+            ),
+            objects: reference.object_types.clone(),
+            programs: ProgramDb::new(reference.programs.clone(), reference.member_schema.clone()),
+            smart_lists: reference.smart_lists.clone(),
+            activities: ActivityLog::default(),
+            activity_types: reference.activity_types.clone(),
+            catalog: reference.catalog.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

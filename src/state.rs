@@ -71,7 +71,7 @@ impl AppState {
             retention: Duration::from_secs(config.batch_retention_hours.saturating_mul(3600)),
         };
         let faults = Arc::new(Faults::default());
-        let db = Arc::new(RwLock::new(Db::new(fixtures)));
+        let db = Arc::new(RwLock::new(fixtures.db()));
         AppState(Arc::new(Shared {
             settings: Arc::new(Settings {
                 max_file_bytes: config.max_file_bytes,

@@ -144,7 +144,7 @@ fn a_large_file_checked_on_a_second_thread_imports_as_it_does_a_row_at_a_time() 
         let (again, _) = write(format, &rows[2_500..]);
         file.extend(again.splitn(2, |byte| *byte == b'\n').nth(1).unwrap());
         let results = [usize::MAX, 1].map(|step_rows| {
-            let db = Arc::new(RwLock::new(Db::new(&fixtures)));
+            let db = Arc::new(RwLock::new(fixtures.db()));
             let (counters, files) = import(&db, format, file.clone(), step_rows);
             let stored = marketo_bulk_mock::seed::export(&db.read().unwrap());
             (counters, files.failures, files.warnings, stored)
@@ -165,7 +165,7 @@ proptest! {
         rows in prop::collection::vec(row(), 1..40),
     ) {
         let fixtures = Fixtures::load(None).unwrap();
-        let db = Arc::new(RwLock::new(Db::new(&fixtures)));
+        let db = Arc::new(RwLock::new(fixtures.db()));
         let (file, raws) = write(format, &rows);
         let (counters, files) = import(&db, format, file, 7);
 

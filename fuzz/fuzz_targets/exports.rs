@@ -14,7 +14,7 @@ use marketo_bulk_mock::store::Db;
 
 fn db() -> &'static Db {
     static DB: OnceLock<Db> = OnceLock::new();
-    DB.get_or_init(|| Db::new(&Fixtures::load(None).expect("bundled fixtures")))
+    DB.get_or_init(|| Fixtures::load(None).expect("bundled fixtures").db())
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -27,7 +27,7 @@ fn db() -> &'static RwLock<Db> {
     static DB: OnceLock<Arc<RwLock<Db>>> = OnceLock::new();
     DB.get_or_init(|| {
         let fixtures = Fixtures::load(None).expect("bundled fixtures load");
-        let db = Arc::new(RwLock::new(Db::new(&fixtures)));
+        let db = Arc::new(RwLock::new(fixtures.db()));
         let (header, rows) = open_upload(Bytes::from_static(SEED.as_bytes()), Format::Csv).unwrap();
         let lead_plan = plan(&db.read().unwrap().leads, &header, &LeadParams::default()).unwrap();
         let context = ImportContext { db: db.clone(), faults: Arc::new(Faults::default()), kind: ImportKind::Leads };

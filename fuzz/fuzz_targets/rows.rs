@@ -13,7 +13,6 @@ use marketo_bulk_mock::import::Format;
 use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
 use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
 use marketo_bulk_mock::jobs::{ImportKind, ImportWork};
-use marketo_bulk_mock::store::Db;
 
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
@@ -28,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         _ => Format::Ssv,
     };
     let Ok((header, rows)) = open_upload(Bytes::copy_from_slice(content), format) else { return };
-    let db = Arc::new(RwLock::new(Db::new(fixtures())));
+    let db = Arc::new(RwLock::new(fixtures().db()));
     let lookup_field = (selector & 0x80 != 0).then(|| "id".to_owned());
     let params = LeadParams { format, lookup_field, ..LeadParams::default() };
     let Ok(lead_plan) = plan(&db.read().unwrap().leads, &header, &params) else { return };

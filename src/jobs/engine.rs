@@ -408,7 +408,7 @@ const CANCELLED: &str = "Import failed: the server shut down before the import f
 mod tests {
     use super::*;
     use crate::clock::ClockMode;
-    use crate::jobs::model::{Counters, ResultFiles, Step};
+    use crate::jobs::{Counters, ResultFiles, Step};
 
     /// Work of `rows` good rows.
     struct Rows(u64);

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use super::counters::Counters;
 use super::status::{InvalidTransition, JobEvent, JobStatus, completion_message, transition};
 use crate::clock::Timestamp;
 use crate::faults::JobType;
@@ -28,26 +29,6 @@ impl From<ImportKind> for JobType {
             ImportKind::CustomObjects => JobType::CustomObjects,
             ImportKind::ProgramMembers => JobType::ProgramMembers,
         }
-    }
-}
-
-/// Rows imported (warned rows included), failed, and warned.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counters {
-    pub processed: u64,
-    pub failed: u64,
-    pub warned: u64,
-}
-
-impl Counters {
-    pub fn add(&mut self, other: Counters) {
-        self.processed += other.processed;
-        self.failed += other.failed;
-        self.warned += other.warned;
-    }
-
-    pub fn rows(&self) -> u64 {
-        self.processed + self.failed
     }
 }
 
