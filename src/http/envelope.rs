@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::registry::{Answer, TypeDoc};
+use super::registry::{Answer, TypeDoc, named};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -98,15 +98,14 @@ pub fn asset<T: Serialize + ToSchema + 'static>() -> Answer {
     Answer::Json(enveloped::<AssetEnvelope<'static, T>, T>())
 }
 
-/// The envelope `E` around items `T`: utoipa inlines a generic type and refers to its
-/// parameter by name, but leaves the parameter's own schema out of the envelope's, so it is
-/// added here.
+/// The envelope `E` around items `T`, written out in place: utoipa names a generic type
+/// without its parameter, so one name cannot serve every `E<T>`. The envelope refers to `T` by
+/// name but leaves `T`'s own schema out of the ones it collects, so it is added here.
 fn enveloped<E: ToSchema, T: ToSchema>() -> TypeDoc {
     TypeDoc {
         schema: E::schema,
         components: |components| {
-            components.push((T::name().into_owned(), T::schema()));
-            T::schemas(components);
+            named::<T>(components);
             E::schemas(components);
         },
     }

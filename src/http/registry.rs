@@ -5,7 +5,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use utoipa::openapi::path::{Parameter, ParameterIn};
-use utoipa::openapi::{RefOr, schema::Schema};
+use utoipa::openapi::{Ref, RefOr, schema::Schema};
 use utoipa::{IntoParams, ToSchema};
 
 /// The groups the OpenAPI document tags routes with.
@@ -76,12 +76,19 @@ pub struct TypeDoc {
 }
 
 impl TypeDoc {
+    /// A named type, referred to by its name, so a generated client gets a model of that name.
     pub fn of<T: ToSchema>() -> TypeDoc {
         TypeDoc {
-            schema: T::schema,
-            components: T::schemas,
+            schema: || RefOr::Ref(Ref::from_schema_name(T::name())),
+            components: named::<T>,
         }
     }
+}
+
+/// `T`'s schema under its name, and the named schemas it refers to.
+pub fn named<T: ToSchema>(components: &mut Components) {
+    components.push((T::name().into_owned(), T::schema()));
+    T::schemas(components);
 }
 
 /// What a route answers with when it succeeds.
