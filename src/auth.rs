@@ -11,7 +11,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::ApiError;
 
 /// The body of a successful `/identity/oauth/token` call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     pub access_token: String,
     pub token_type: &'static str,

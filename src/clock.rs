@@ -77,7 +77,9 @@ fn system_now() -> Timestamp {
 }
 
 /// Whether the clock follows the wall clock or stands still until advanced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockMode {
     Real,

@@ -5,9 +5,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// What a request rule does to the requests it matches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum RequestEffect {
     /// Answer with this Marketo code in the envelope, with Marketo's message for it.
@@ -22,7 +23,7 @@ pub enum RequestEffect {
 
 /// A kind of job, as a job rule names the jobs it applies to: the three imports, the export
 /// types, or any job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum JobType {
     Leads,
@@ -42,7 +43,7 @@ impl JobType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobFault {
     #[serde(rename = "type", default = "any")]
@@ -66,7 +67,7 @@ fn any() -> JobType {
     JobType::Any
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RowFault {
     #[serde(rename = "type", default = "any")]
@@ -79,7 +80,7 @@ pub struct RowFault {
 }
 
 /// What a rule applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", untagged)]
 pub enum Target {
     Request {
@@ -98,7 +99,7 @@ pub enum Target {
 }
 
 /// A rule as posted to `POST /_mock/faults`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleSpec {
     method: Option<String>,
@@ -119,7 +120,7 @@ pub struct RuleSpec {
 pub struct InvalidRule(pub String);
 
 /// An active rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     pub id: u64,

@@ -16,7 +16,7 @@ use crate::fixtures::{FixtureError, Fixtures};
 use crate::state::AppState;
 
 /// How one instance is made: its credentials, and optionally its own fixtures and seed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceSpec {
     pub client_id: String,
@@ -25,9 +25,11 @@ pub struct InstanceSpec {
     pub munchkin_id: Option<String>,
     /// A fixtures directory of its own; otherwise the server's fixtures, read once, shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub fixtures: Option<PathBuf>,
     /// An export file (the shape `GET /_mock/export` returns) loaded when the instance starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub seed: Option<PathBuf>,
 }
 
@@ -73,7 +75,7 @@ pub struct Instances {
 }
 
 /// An instance as `GET /_mock/instances` lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceSummary {
     pub client_id: String,
@@ -409,7 +411,7 @@ fn load_seed(world: &AppState, path: &Path) -> Result<(), InstanceError> {
     };
     let request = serde_json::from_str(&text).map_err(|error| invalid(error.to_string()))?;
     let outcome = crate::seed::seed(world, request);
-    match crate::seed::first_refusal(&outcome) {
+    match outcome.first_refusal() {
         Some(refusal) => Err(invalid(refusal)),
         None => Ok(()),
     }

@@ -75,6 +75,23 @@ impl Serialize for AssetTime {
     }
 }
 
+/// Both times are written as text; their schema says so, the format being Marketo's own.
+macro_rules! text_schema {
+    ($($time:ty),*) => {$(
+        impl utoipa::PartialSchema for $time {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $time {}
+    )*};
+}
+
+text_schema!(RestTime, AssetTime);
+
 fn number(digits: &str) -> Option<u32> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| digits.parse().ok())

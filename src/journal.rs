@@ -8,10 +8,11 @@ use serde::Serialize;
 use crate::clock::Timestamp;
 
 /// One call as the journal keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     #[serde(serialize_with = "method_name")]
+    #[schema(value_type = String)]
     pub method: axum::http::Method,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,6 +27,7 @@ pub struct Entry {
     pub export_id: Option<String>,
     /// From the mock's clock; written as RFC 3339 when the journal is read.
     #[serde(serialize_with = "rfc3339")]
+    #[schema(value_type = String)]
     pub time: Timestamp,
 }
 

@@ -12,7 +12,7 @@ use crate::clock::Timestamp;
 use crate::error::ApiError;
 
 /// The configured limits; `None` turns one off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LimitSettings {
     /// At most this many calls in any `rate_window_secs`.
@@ -39,7 +39,7 @@ pub fn quota_day(now: Timestamp) -> i64 {
 }
 
 /// How much of the limits is in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub in_flight: usize,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
+use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::error::ApiError;
@@ -21,19 +22,76 @@ use crate::store::Db;
 type Record = Map<String, Json>;
 
 /// The body of `POST /_mock/seed`, and of `GET /_mock/export`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedRequest {
+    /// Lead records by field name.
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     pub leads: Vec<Record>,
+    /// Records by custom object name.
     #[serde(default)]
+    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
     pub custom_objects: BTreeMap<String, Vec<Record>>,
+    /// Member records (with the lead's `email` or `leadId`, and `status`) by program id.
     #[serde(default)]
+    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
     pub program_members: BTreeMap<String, Vec<Record>>,
 }
 
+/// The whole state, as `GET /_mock/export` answers it: the shape [`SeedRequest`] reads, plus
+/// the system fields a seed skips. Kept in store order, which a `BTreeMap` would lose.
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StateDump {
+    #[schema(value_type = Vec<Object>)]
+    pub leads: Vec<Json>,
+    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
+    pub custom_objects: Map<String, Json>,
+    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
+    pub program_members: Map<String, Json>,
+}
+
+/// What became of every seeded record, by group as the request named them.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedReport {
+    pub leads: Vec<RecordReport>,
+    pub custom_objects: BTreeMap<String, Vec<RecordReport>>,
+    pub program_members: BTreeMap<String, Vec<RecordReport>>,
+}
+
+impl SeedReport {
+    /// The first record a seed did not import, named by its group and index, with its reason.
+    pub fn first_refusal(&self) -> Option<String> {
+        let refused = |reports: &[RecordReport]| {
+            reports
+                .iter()
+                .find(|report| report.status == "failed")
+                .map(|report| {
+                    let reason = report.reason.as_deref().unwrap_or("refused");
+                    format!("[{}]: {reason}", report.index)
+                })
+        };
+        if let Some(refusal) = refused(&self.leads) {
+            return Some(format!("leads{refusal}"));
+        }
+        for (group, named) in [
+            ("customObjects", &self.custom_objects),
+            ("programMembers", &self.program_members),
+        ] {
+            for (name, reports) in named {
+                if let Some(refusal) = refused(reports) {
+                    return Some(format!("{group}.{name}{refusal}"));
+                }
+            }
+        }
+        None
+    }
+}
+
 /// What became of one seeded record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordReport {
     pub index: usize,
@@ -132,27 +190,27 @@ impl Seeding<'_> {
 
     /// [`Seeding::each`] for every named group of records (a custom object's, a program's),
     /// the group's name handed to `plan`.
-    fn groups<'g, T: RowTarget>(
+    fn groups<T: RowTarget>(
         &self,
         kind: ImportKind,
-        groups: &'g BTreeMap<String, Vec<Record>>,
+        groups: &BTreeMap<String, Vec<Record>>,
         skip: &[&str],
         plan: impl Fn(&str, &Record, Header, RowReader, ImportContext) -> Result<RowImport<T>, ApiError>,
-    ) -> BTreeMap<&'g String, Vec<RecordReport>> {
+    ) -> BTreeMap<String, Vec<RecordReport>> {
         groups
             .iter()
             .map(|(name, records)| {
                 let reports = self.each(kind, records, skip, |record, header, rows, context| {
                     plan(name, record, header, rows, context)
                 });
-                (name, reports)
+                (name.clone(), reports)
             })
             .collect()
     }
 }
 
 /// Upserts every record the way an import would; reports each one.
-pub fn seed(state: &AppState, request: SeedRequest) -> Json {
+pub fn seed(state: &AppState, request: SeedRequest) -> SeedReport {
     let seeding = Seeding {
         state,
         now: state.clock.now(),
@@ -212,33 +270,15 @@ pub fn seed(state: &AppState, request: SeedRequest) -> Json {
             )
         },
     );
-    json!({ "leads": leads, "customObjects": objects, "programMembers": members })
-}
-
-/// The first record a seed did not import, named by its group and index, with its reason.
-pub fn first_refusal(outcome: &Json) -> Option<String> {
-    let failed = |report: &Json| report["status"] == "failed";
-    let reason = |report: &Json| report["reason"].as_str().unwrap_or("refused").to_owned();
-    let index = |report: &Json| report["index"].as_u64().unwrap_or(0);
-    if let Some(report) = outcome["leads"].as_array()?.iter().find(|r| failed(r)) {
-        return Some(format!("leads[{}]: {}", index(report), reason(report)));
+    SeedReport {
+        leads,
+        custom_objects: objects,
+        program_members: members,
     }
-    for group in ["customObjects", "programMembers"] {
-        for (name, reports) in outcome[group].as_object()? {
-            if let Some(report) = reports.as_array()?.iter().find(|r| failed(r)) {
-                return Some(format!(
-                    "{group}.{name}[{}]: {}",
-                    index(report),
-                    reason(report)
-                ));
-            }
-        }
-    }
-    None
 }
 
 /// The whole state, in the shape `seed` takes (plus the system fields it skips).
-pub fn export(db: &Db) -> Json {
+pub fn export(db: &Db) -> StateDump {
     let lead_schema = db.leads.schema();
     let leads: Vec<Json> = db
         .leads
@@ -307,5 +347,9 @@ pub fn export(db: &Db) -> Json {
             members.insert(program.id.to_string(), Json::Array(records));
         }
     }
-    json!({ "leads": leads, "customObjects": objects, "programMembers": members })
+    StateDump {
+        leads,
+        custom_objects: objects,
+        program_members: members,
+    }
 }

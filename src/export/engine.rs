@@ -28,7 +28,7 @@ use crate::limits::quota_day;
 use crate::store::Db;
 
 /// Marketo's export limits, settable at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportLimits {
     /// Jobs queued or processing before an enqueue is refused with 1029.
@@ -90,7 +90,7 @@ pub struct ExportEngine {
 }
 
 /// How much of the daily quota is spent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuotaUsage {
     pub used_bytes: u64,

@@ -10,6 +10,6 @@ pub mod plan;
 pub mod select;
 pub mod status;
 
-pub use engine::{ExportEngine, ExportLimits};
+pub use engine::{ExportEngine, ExportLimits, QuotaUsage};
 pub use job::{ExportJob, ExportKind, ExportSnapshot};
 pub use status::ExportStatus;

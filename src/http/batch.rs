@@ -8,9 +8,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::envelope::{RequestId, success};
-use super::extract::{IdWidth, path_id};
+use super::extract::{IdWidth, Params, path_id};
 use super::guard::with_batch;
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -35,6 +36,42 @@ impl From<QueueFull> for ApiError {
     }
 }
 
+/// The parameters of a custom object import, as read from the query or form.
+#[derive(IntoParams)]
+pub struct ObjectParams {
+    /// CSV when absent.
+    #[param(inline, value_type = Option<Format>)]
+    pub format: Format,
+}
+
+impl ObjectParams {
+    pub fn read(params: &Params) -> Result<ObjectParams, ApiError> {
+        Ok(ObjectParams {
+            format: format_param(params.get("format"))?,
+        })
+    }
+}
+
+/// The parameters of a program member import, as read from the query or form.
+#[derive(IntoParams)]
+#[into_params(rename_all = "camelCase")]
+pub struct MemberParams {
+    /// CSV when absent.
+    #[param(inline, value_type = Option<Format>)]
+    pub format: Format,
+    /// The status every imported member gets.
+    pub program_member_status: Option<String>,
+}
+
+impl MemberParams {
+    pub fn read(params: &Params) -> Result<MemberParams, ApiError> {
+        Ok(MemberParams {
+            format: format_param(params.get("format"))?,
+            program_member_status: params.get("programMemberStatus").map(str::to_owned),
+        })
+    }
+}
+
 /// A batch id from its path segment: Marketo's document types it int32.
 pub fn batch_id(segment: &str) -> Result<Option<BatchId>, ApiError> {
     path_id(segment, IdWidth::Int32)
@@ -48,7 +85,7 @@ pub fn find(state: &AppState, id: Option<BatchId>, kind: ImportKind) -> Result<A
 }
 
 /// The create answer of lead and program member imports.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Created {
     batch_id: u32,
@@ -68,12 +105,13 @@ impl Created {
 
 /// The status record of lead and program member batches, borrowed from the job's snapshot:
 /// the answer most polled, so it is written without copying anything first.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadStatus<'a> {
     batch_id: u32,
     /// The batch id again, as a string.
     #[serde(serialize_with = "as_string")]
+    #[schema(value_type = String)]
     import_id: u32,
     status: JobStatus,
     num_of_leads_processed: u64,
@@ -102,7 +140,7 @@ impl LeadStatus<'_> {
 }
 
 /// The status record of custom object batches, in the field order of Marketo's example.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectStatus {
     batch_id: u32,
@@ -171,6 +209,9 @@ pub fn batch_file(
     result_file(&*find(state, batch_id(batch)?, kind)?, which)
 }
 
+/// The content type of failures and warnings files.
+pub const RESULT_FILE: &str = "text/csv;charset=UTF-8";
+
 /// Serves a result file as Marketo does: CSV-typed text, or HTTP 404 when the batch has none.
 pub fn result_file(job: &Job, which: ResultKind) -> Result<Response, ApiError> {
     let (pick, name): (fn(&ResultFiles) -> Option<Bytes>, _) = match which {
@@ -182,9 +223,8 @@ pub fn result_file(job: &Job, which: ResultKind) -> Result<Response, ApiError> {
         .and_then(pick)
         .ok_or(ApiError::NoSuchFile(name))?;
     let mut response = Response::new(Body::from(bytes));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv;charset=UTF-8"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(RESULT_FILE));
     Ok(response)
 }

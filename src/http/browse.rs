@@ -51,11 +51,15 @@ pub fn boolean(params: &Params, name: &str) -> Result<Option<bool>, ApiError> {
 
 /// The REST API's filters on reference data: the given ones must all hold, each by matching any
 /// of its values; names match whole, without case.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, utoipa::IntoParams)]
 pub struct RestFilter {
+    #[param(rename = "id", value_type = Option<String>)]
     ids: Option<Vec<u32>>,
+    #[param(rename = "name", value_type = Option<String>)]
     names: Option<Vec<String>>,
+    #[param(rename = "programName", value_type = Option<String>)]
     program_names: Option<Vec<String>>,
+    #[param(rename = "workspaceName", value_type = Option<String>)]
     workspace_names: Option<Vec<String>>,
 }
 

@@ -11,19 +11,23 @@ use axum::extract::{FromRequestParts, Path, Request};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::envelope::{RequestId, listing, success};
-use super::extract::Authorized;
+use super::envelope::{RequestId, listing, marketo, success};
+use super::extract::{Authorized, Params};
 use super::paging::Page;
-use super::range::{Served, serve};
-use super::registry::{Api, BodyKind, Tag};
+use super::range::{RangeHeader, Served, serve};
+use super::registry::{Answer, Api, BodyKind, Tag};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::export::plan::plan;
 use crate::export::{ExportJob, ExportKind, ExportStatus};
 use crate::import::Format;
 use crate::state::AppState;
+
+/// The content type of a CSV or SSV export file.
+const CSV_FILE: &str = "text/csv; charset=UTF-8";
 
 /// Largest create body read; a real one is a few hundred bytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -149,11 +153,20 @@ fn type_routes(
 ) -> Api {
     Api::new(Tag::BulkExtract)
         .post(create_op.0, create_op.1, BodyKind::Json, create)
+        .answers(marketo::<ExportView>())
         .post(enqueue_op.0, enqueue_op.1, BodyKind::None, enqueue)
+        .answers(marketo::<ExportView>())
         .get(status_op.0, status_op.1, status)
+        .answers(marketo::<ExportView>())
         .get(file_op.0, file_op.1, file)
+        .params::<RangeHeader>()
+        .answers(Answer::Text(CSV_FILE))
         .post(cancel_op.0, cancel_op.1, BodyKind::None, cancel)
+        .answers(marketo::<ExportView>())
         .get(list_op.0, list_op.1, list)
+        .params::<StatusFilter>()
+        .params::<Page>()
+        .answers(marketo::<ExportView>())
 }
 
 /// The export type a path names, and the `exportId` in it, if any.
@@ -202,7 +215,7 @@ impl ExportPath {
 
 /// A job as Marketo's answers show it: members in Marketo's order, those without a value
 /// left out.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportView {
     export_id: String,
@@ -328,17 +341,14 @@ async fn file(_: Authorized, state: AppState, path: ExportPath, request: Request
         );
         return response;
     };
-    let range = request
-        .headers()
-        .get(header::RANGE)
-        .and_then(|value| value.to_str().ok());
+    let RangeHeader { range } = RangeHeader::read(request.headers());
     let size = file.size();
     let content_type = match job.plan.format {
         Format::Tsv => "text/tab-separated-values; charset=UTF-8",
-        Format::Csv | Format::Ssv => "text/csv; charset=UTF-8",
+        Format::Csv | Format::Ssv => CSV_FILE,
     };
     // The file's bytes are shared, never copied: a slice of them is the body.
-    let (status, body, content_range) = match serve(range, size) {
+    let (status, body, content_range) = match serve(range.as_deref(), size) {
         Served::Whole => (StatusCode::OK, file.bytes.clone(), None),
         Served::Part { start, end } => (
             StatusCode::PARTIAL_CONTENT,
@@ -362,28 +372,43 @@ async fn file(_: Authorized, state: AppState, path: ExportPath, request: Request
     super::guard::with_export(response, job.id)
 }
 
-/// Jobs of this type created in the last seven days, oldest first; `status` filters them (a
-/// comma list or the parameter repeated, in any case).
+/// The `status` filter of a job listing.
+#[derive(IntoParams)]
+pub struct StatusFilter {
+    /// Statuses to keep, a comma list or the parameter repeated, in any case; every job when
+    /// absent.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode)]
+    pub status: Vec<ExportStatus>,
+}
+
+impl StatusFilter {
+    fn read(query: &Params) -> Result<StatusFilter, ApiError> {
+        let status = match query.get_list("status") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(|name| {
+                    ExportStatus::parse(name).ok_or_else(|| ApiError::InvalidValue {
+                        value: name.to_owned(),
+                        expected: "Created, Queued, Processing, Completed, Failed, Cancelled",
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(StatusFilter { status })
+    }
+}
+
+/// Jobs of this type created in the last seven days, oldest first, of the statuses asked.
 async fn list(
     auth: Authorized,
     state: AppState,
     request_id: RequestId,
     path: ExportPath,
 ) -> Result<Response, ApiError> {
-    let wanted: Vec<ExportStatus> = match auth.query.get_list("status") {
-        None => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .map(|name| {
-                ExportStatus::parse(name).ok_or_else(|| ApiError::InvalidValue {
-                    value: name.to_owned(),
-                    expected: "Created, Queued, Processing, Completed, Failed, Cancelled",
-                })
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let wanted = StatusFilter::read(&auth.query)?.status;
     let jobs: Vec<Arc<ExportJob>> = state
         .exports
         .list(&path.kind)

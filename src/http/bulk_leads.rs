@@ -4,11 +4,13 @@ use axum::extract::Request;
 use axum::response::Response;
 use serde_json::json;
 
-use super::batch::{Created, ResultKind, batch_file, format_param, lead_style_status};
-use super::envelope::{RequestId, success};
+use super::batch::{
+    Created, LeadStatus, RESULT_FILE, ResultKind, batch_file, format_param, lead_style_status,
+};
+use super::envelope::{RequestId, marketo, success};
 use super::extract::{Authorized, IdWidth, Segment, json_segment_id};
 use super::guard::with_batch;
-use super::registry::{Api, BodyKind, Tag};
+use super::registry::{Answer, Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -24,11 +26,15 @@ pub fn routes() -> Api {
             BodyKind::Upload,
             create,
         )
+        .params::<LeadParams>()
+        .request::<Upload>()
+        .answers(marketo::<Created>())
         .get(
             "/bulk/v1/leads/batch/{batchId}.json",
             "Get import lead status",
             status,
         )
+        .answers(marketo::<LeadStatus>())
         .get(
             "/bulk/v1/leads/batch/{batchId}/failures.json",
             "Get import lead failures",
@@ -36,6 +42,7 @@ pub fn routes() -> Api {
                 batch_file(&state, &batch, ImportKind::Leads, ResultKind::Failures)
             },
         )
+        .answers(Answer::Text(RESULT_FILE))
         .get(
             "/bulk/v1/leads/batch/{batchId}/warnings.json",
             "Get import lead warnings",
@@ -43,6 +50,7 @@ pub fn routes() -> Api {
                 batch_file(&state, &batch, ImportKind::Leads, ResultKind::Warnings)
             },
         )
+        .answers(Answer::Text(RESULT_FILE))
 }
 
 async fn create(

@@ -5,11 +5,14 @@ use axum::extract::Request;
 use axum::response::Response;
 use serde_json::json;
 
-use super::batch::{Created, ResultKind, batch_file, batch_id, format_param, lead_style_status};
-use super::envelope::{RequestId, success};
+use super::batch::{
+    Created, LeadStatus, MemberParams, RESULT_FILE, ResultKind, batch_file, batch_id,
+    lead_style_status,
+};
+use super::envelope::{RequestId, marketo, success};
 use super::extract::{Authorized, Segment};
 use super::guard::with_batch;
-use super::registry::{Api, BodyKind, Tag};
+use super::registry::{Answer, Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -25,6 +28,9 @@ pub fn routes() -> Api {
             BodyKind::Upload,
             create,
         )
+        .params::<MemberParams>()
+        .request::<Upload>()
+        .answers(marketo::<Created>())
         .get(
             "/bulk/v1/program/members/import/{batchId}/status.json",
             "Get import program member status",
@@ -40,6 +46,7 @@ pub fn routes() -> Api {
                 )
             },
         )
+        .answers(marketo::<LeadStatus>())
         .get(
             "/bulk/v1/program/members/import/{batchId}/failures.json",
             "Get import program member failures",
@@ -52,6 +59,7 @@ pub fn routes() -> Api {
                 )
             },
         )
+        .answers(Answer::Text(RESULT_FILE))
         .get(
             "/bulk/v1/program/members/import/{batchId}/warnings.json",
             "Get import program member warnings",
@@ -64,6 +72,7 @@ pub fn routes() -> Api {
                 )
             },
         )
+        .answers(Answer::Text(RESULT_FILE))
 }
 
 async fn create(
@@ -73,7 +82,10 @@ async fn create(
     request: Request,
 ) -> Result<Response, ApiError> {
     let upload = Upload::read(&state, request).await?;
-    let status = upload.params.get("programMemberStatus");
+    let MemberParams {
+        format,
+        program_member_status: status,
+    } = MemberParams::read(&upload.params)?;
     let program_known = program
         .parse()
         .ok()
@@ -81,13 +93,12 @@ async fn create(
     if !program_known {
         return Err(ApiError::ObjectNotFound("Program not found"));
     }
-    let format = format_param(upload.params.get("format"))?;
     let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
     let (header, rows) = open_upload(file, format)?;
     let work = plan(
         &state.read_db(),
         &program,
-        status,
+        status.as_deref(),
         format,
         &header,
         rows,

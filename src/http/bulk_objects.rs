@@ -6,11 +6,13 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 
-use super::batch::{ObjectStatus, ResultKind, batch_id, find, format_param, result_file};
-use super::envelope::{RequestId, success};
+use super::batch::{
+    ObjectParams, ObjectStatus, RESULT_FILE, ResultKind, batch_id, find, result_file,
+};
+use super::envelope::{RequestId, marketo, success};
 use super::extract::{Authorized, Segment};
 use super::guard::with_batch;
-use super::registry::{Api, BodyKind, Tag};
+use super::registry::{Answer, Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
 use crate::import::driver::open_upload;
@@ -26,11 +28,15 @@ pub fn routes() -> Api {
             BodyKind::Upload,
             create,
         )
+        .params::<ObjectParams>()
+        .request::<Upload>()
+        .answers(marketo::<Created>())
         .get(
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/status.json",
             "Get import custom object status",
             status,
         )
+        .answers(marketo::<ObjectStatus>())
         .get(
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/failures.json",
             "Get import custom object failures",
@@ -40,6 +46,7 @@ pub fn routes() -> Api {
                 result_file(&*object_batch(&state, &api, &batch)?, ResultKind::Failures)
             },
         )
+        .answers(Answer::Text(RESULT_FILE))
         .get(
             "/bulk/v1/customobjects/{apiName}/import/{batchId}/warnings.json",
             "Get import custom object warnings",
@@ -49,11 +56,13 @@ pub fn routes() -> Api {
                 result_file(&*object_batch(&state, &api, &batch)?, ResultKind::Warnings)
             },
         )
+        .answers(Answer::Text(RESULT_FILE))
 }
 
 /// The create answer, as Marketo's example shows it (no `operation` yet).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ObjectCreated)]
 struct Created {
     batch_id: u32,
     status: JobStatus,
@@ -70,7 +79,7 @@ async fn create(
     if state.read_db().objects.get(&api_name).is_none() {
         return Err(ApiError::ObjectNotFound("Object not found"));
     }
-    let format = format_param(upload.params.get("format"))?;
+    let ObjectParams { format } = ObjectParams::read(&upload.params)?;
     let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
     let (header, rows) = open_upload(file, format)?;
     let work = plan(

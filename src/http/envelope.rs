@@ -6,7 +6,9 @@ use axum::extract::FromRequestParts;
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::registry::{Answer, TypeDoc, named};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -65,7 +67,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a, T: Serialize> {
     request_id: &'a str,
@@ -80,10 +82,33 @@ struct Envelope<'a, T: Serialize> {
     more_result: Option<bool>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ErrorItem<'a> {
     code: &'a str,
     message: &'a str,
+}
+
+/// The answer of a route that writes `T`s into Marketo's envelope.
+pub fn marketo<T: Serialize + ToSchema + 'static>() -> Answer {
+    Answer::Json(enveloped::<Envelope<'static, T>, T>())
+}
+
+/// The answer of an Asset API route that writes `T`s into its envelope.
+pub fn asset<T: Serialize + ToSchema + 'static>() -> Answer {
+    Answer::Json(enveloped::<AssetEnvelope<'static, T>, T>())
+}
+
+/// The envelope `E` around items `T`, written out in place: utoipa names a generic type
+/// without its parameter, so one name cannot serve every `E<T>`. The envelope refers to `T` by
+/// name but leaves `T`'s own schema out of the ones it collects, so it is added here.
+fn enveloped<E: ToSchema, T: ToSchema>() -> TypeDoc {
+    TypeDoc {
+        schema: E::schema,
+        components: |components| {
+            named::<T>(components);
+            E::schemas(components);
+        },
+    }
 }
 
 /// A JSON body with Marketo's exact content type.
@@ -152,7 +177,7 @@ pub const NO_ASSETS: &str = "No assets found for the given search criteria.";
 
 /// The Asset API's envelope: `errors` and `warnings` always written, in the order recorded
 /// answers have them.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AssetEnvelope<'a, T: Serialize> {
     success: bool,

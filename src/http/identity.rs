@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::envelope::json_response;
 use super::extract::{Params, Server};
-use super::registry::{Api, BodyKind, Tag};
-use crate::auth::IdentityError;
+use super::registry::{Answer, Api, BodyKind, Tag, TypeDoc};
+use crate::auth::{IdentityError, IssuedToken};
 use crate::error::ApiError;
 
 /// Marketo's limit on an ordinary request body.
@@ -22,12 +22,37 @@ pub fn routes() -> Api {
             "Get an access token (parameters in the query)",
             token,
         )
+        .params::<TokenRequest>()
+        .answers(Answer::Json(TypeDoc::of::<IssuedToken>()))
         .post(
             "/identity/oauth/token",
             "Get an access token (parameters in the query or a form)",
             BodyKind::Form,
             token,
         )
+        .params::<TokenRequest>()
+        .request::<TokenRequest>()
+        .answers(Answer::Json(TypeDoc::of::<IssuedToken>()))
+}
+
+/// What a token request names, from the query or a form body.
+#[derive(utoipa::IntoParams, utoipa::ToSchema)]
+struct TokenRequest {
+    /// `client_credentials`.
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+impl TokenRequest {
+    fn read(params: &Params) -> TokenRequest {
+        let get = |name| params.get(name).map(str::to_owned);
+        TokenRequest {
+            grant_type: get("grant_type"),
+            client_id: get("client_id"),
+            client_secret: get("client_secret"),
+        }
+    }
 }
 
 async fn token(Server(instances): Server, request: Request) -> Response {
@@ -49,10 +74,11 @@ async fn token(Server(instances): Server, request: Request) -> Response {
             }
         }
     }
+    let request = TokenRequest::read(&params);
     let (world, issued) = instances.issue_token(
-        params.get("grant_type"),
-        params.get("client_id"),
-        params.get("client_secret"),
+        request.grant_type.as_deref(),
+        request.client_id.as_deref(),
+        request.client_secret.as_deref(),
     );
     let (status, body) = match issued {
         Ok(token) => (

@@ -10,9 +10,34 @@ pub const MAX_BATCH_SIZE: usize = 300;
 
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-/// A query's `filterType` and its `filterValues` (comma-separated, at most 300, blanks
-/// dropped); both are required.
-pub fn filter(params: &Params) -> Result<(&str, Vec<String>), ApiError> {
+/// A query's `filterType` and its `filterValues`.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(rename_all = "camelCase")]
+pub struct Filter<'a> {
+    /// The field to match.
+    pub filter_type: &'a str,
+    /// Values to match, comma-separated, at most 300 (blanks dropped).
+    #[param(value_type = String)]
+    pub filter_values: Vec<String>,
+}
+
+/// The fields a read returns.
+#[derive(Debug, utoipa::IntoParams)]
+pub struct Fields {
+    /// Field names, comma-separated or the parameter repeated.
+    pub fields: Option<String>,
+}
+
+impl Fields {
+    pub fn read(params: &Params) -> Fields {
+        Fields {
+            fields: params.get_list("fields"),
+        }
+    }
+}
+
+/// Reads [`Filter`]; both parameters are required.
+pub fn filter(params: &Params) -> Result<Filter<'_>, ApiError> {
     let filter_type = params
         .get("filterType")
         .filter(|v| !v.is_empty())
@@ -32,13 +57,20 @@ pub fn filter(params: &Params) -> Result<(&str, Vec<String>), ApiError> {
             "Too many filter values: at most {MAX_BATCH_SIZE}"
         )));
     }
-    Ok((filter_type, values))
+    Ok(Filter {
+        filter_type,
+        filter_values: values,
+    })
 }
 
-/// A page request: where to start and how many.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A page request: where to start and how many, read from `nextPageToken` and `batchSize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
 pub struct Page {
+    /// The token of the answer before; the first page when absent.
+    #[param(rename = "nextPageToken", value_type = Option<String>)]
     pub offset: usize,
+    /// 1 to 300; 300 when absent.
+    #[param(rename = "batchSize", value_type = Option<u32>)]
     pub size: usize,
 }
 
@@ -85,9 +117,12 @@ pub const ASSET_DEFAULT_RETURN: usize = 20;
 pub const ASSET_MAX_RETURN: usize = 200;
 
 /// An Asset API page: `offset` (default 0) and `maxReturn` (1 to 200, default 20).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(rename_all = "camelCase")]
 pub struct AssetPage {
+    #[param(value_type = Option<u32>)]
     pub offset: usize,
+    #[param(value_type = Option<u32>)]
     pub max_return: usize,
 }
 

@@ -1,6 +1,26 @@
 //! The `Range` header of a file download (RFC 9110 byte ranges), reduced to what an export
 //! download answers: the whole file, one slice of it, or nothing.
 
+/// The `Range` header of a download request.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct RangeHeader {
+    /// One byte range, e.g. `bytes=0-1023`; the whole file when absent.
+    #[param(rename = "Range")]
+    pub range: Option<String>,
+}
+
+impl RangeHeader {
+    pub fn read(headers: &axum::http::HeaderMap) -> RangeHeader {
+        RangeHeader {
+            range: headers
+                .get(axum::http::header::RANGE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+}
+
 /// What a download serves for a `Range` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Served {

@@ -4,6 +4,9 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodRouter, delete, get, post, put};
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::{Ref, RefOr, schema::Schema};
+use utoipa::{IntoParams, ToSchema};
 
 /// The groups the OpenAPI document tags routes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +64,54 @@ pub enum BodyKind {
     Json,
 }
 
+/// Named schemas, as utoipa collects them for `components`.
+pub type Components = Vec<(String, RefOr<Schema>)>;
+
+/// The schema of a Rust type that a handler reads or writes, and the named schemas it refers
+/// to: kept as functions, so a document is only built when asked for.
+#[derive(Clone, Copy)]
+pub struct TypeDoc {
+    pub schema: fn() -> RefOr<Schema>,
+    pub components: fn(&mut Components),
+}
+
+impl TypeDoc {
+    /// A named type, referred to by its name, so a generated client gets a model of that name.
+    pub fn of<T: ToSchema>() -> TypeDoc {
+        TypeDoc {
+            schema: || RefOr::Ref(Ref::from_schema_name(T::name())),
+            components: named::<T>,
+        }
+    }
+}
+
+/// `T`'s schema under its name, and the named schemas it refers to.
+pub fn named<T: ToSchema>(components: &mut Components) {
+    components.push((T::name().into_owned(), T::schema()));
+    T::schemas(components);
+}
+
+/// What a route answers with when it succeeds.
+#[derive(Clone, Copy)]
+pub enum Answer {
+    /// Not described yet: a route until `answers` is called; a test checks that no served
+    /// route stays so.
+    Unknown,
+    /// JSON of this type: a Marketo envelope, or a control-plane body.
+    Json(TypeDoc),
+    /// JSON of this type with HTTP 201.
+    Created(TypeDoc),
+    /// A body of this content type whose schema the document does not give: a file, a page,
+    /// a script, or the document itself (its schema is the OpenAPI specification's).
+    Text(&'static str),
+    /// HTTP 204 without a body.
+    NoContent,
+    /// A temporary redirect.
+    Redirect,
+}
+
 /// One documented operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct RouteDoc {
     pub method: &'static str,
     /// The path as Marketo documents it, e.g. `/bulk/v1/leads/batch/{batchId}.json`.
@@ -70,6 +119,16 @@ pub struct RouteDoc {
     pub summary: &'static str,
     pub tag: Tag,
     pub body: BodyKind,
+    /// The query (or header) parameters, from the types the handler reads them into.
+    pub params: Vec<fn() -> Vec<Parameter>>,
+    /// The schema of a JSON or form body, or of an upload's parts.
+    pub request: Option<TypeDoc>,
+    pub answer: Answer,
+}
+
+/// The parameters of `P`, in the query unless `P` says otherwise.
+fn params_of<P: IntoParams>() -> Vec<Parameter> {
+    P::into_params(|| Some(ParameterIn::Query))
 }
 
 /// A router under construction together with its documentation.
@@ -115,7 +174,35 @@ impl Api {
             summary,
             tag: self.tag,
             body,
+            params: Vec::new(),
+            request: None,
+            answer: Answer::Unknown,
         });
+        self
+    }
+
+    /// The route added last, which the methods below describe.
+    fn last(&mut self) -> &mut RouteDoc {
+        self.docs
+            .last_mut()
+            .expect("a route is added before it is described")
+    }
+
+    /// The last route reads the parameters of `P` too.
+    pub fn params<P: IntoParams>(mut self) -> Api {
+        self.last().params.push(params_of::<P>);
+        self
+    }
+
+    /// The last route's body is a `B`.
+    pub fn request<B: ToSchema>(mut self) -> Api {
+        self.last().request = Some(TypeDoc::of::<B>());
+        self
+    }
+
+    /// What the last route answers.
+    pub fn answers(mut self, answer: Answer) -> Api {
+        self.last().answer = answer;
         self
     }
 

@@ -6,16 +6,20 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
+use super::envelope::marketo;
 use super::envelope::{RequestId, listing, success};
 use super::extract::{Authorized, Params};
-use super::paging::{batch_size, position_token, token_position};
+use super::paging::{Fields, batch_size, position_token, token_position};
 use super::registry::{Api, Tag};
 use crate::activity::{Activities, field, value_text};
+use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::iso8601::parse_time;
 use crate::state::AppState;
 use crate::store::Db;
+use crate::store::activities::ActivityType;
 use crate::store::activities::{Activity, Payload, kinds};
+use utoipa::IntoParams;
 
 /// Activity type ids one query may name.
 pub const MAX_TYPE_IDS: usize = 10;
@@ -32,21 +36,30 @@ pub fn routes() -> Api {
             "Get activity types",
             types,
         )
+        .answers(marketo::<ActivityType>())
         .get(
             "/rest/v1/activities/pagingtoken.json",
             "Get paging token",
             paging_token,
         )
+        .params::<Since>()
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/activities.json",
             "Get lead activities",
             activities,
         )
+        .params::<ActivityFilter>()
+        .params::<Query>()
+        .answers(marketo::<ActivityItem>())
         .get(
             "/rest/v1/activities/leadchanges.json",
             "Get lead changes",
             lead_changes,
         )
+        .params::<Fields>()
+        .params::<Query>()
+        .answers(marketo::<Json>())
 }
 
 /// Every activity type; `batchSize` and `nextPageToken` are accepted and there is only ever
@@ -61,18 +74,10 @@ async fn paging_token(
     state: AppState,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
-    let since = auth
-        .query
-        .get("sinceDatetime")
-        .filter(|text| !text.trim().is_empty())
-        .ok_or(ApiError::MissingParameter("sinceDatetime"))?;
-    let time = parse_time(since).ok_or_else(|| ApiError::InvalidValue {
-        value: since.to_owned(),
-        expected: "datetime",
-    })?;
-    let position = state.read_db().activities.first_since(time);
+    let Since { since_datetime } = Since::read(&auth.query)?;
+    let position = state.read_db().activities.first_since(since_datetime);
     let token = position_token(TOKEN_KIND, position);
-    Ok(listing(&request_id, None::<&[()]>, Some(&token), None))
+    Ok(listing(&request_id, None::<&[Json]>, Some(&token), None))
 }
 
 /// A comma list (or the parameter repeated) of whole numbers.
@@ -93,11 +98,73 @@ fn numbers<T: std::str::FromStr>(params: &Params, name: &'static str) -> Result<
 }
 
 /// What every activity read shares: where to start, how many, and which leads.
+#[derive(IntoParams)]
 struct Query {
+    /// From `pagingtoken.json` or the answer before; required.
+    #[param(rename = "nextPageToken", value_type = String)]
     start: usize,
+    /// 1 to 300; 300 when absent.
+    #[param(rename = "batchSize", value_type = Option<u32>)]
     batch_size: usize,
+    /// At most 30, comma-separated.
+    #[param(rename = "leadIds", value_type = Option<String>)]
     lead_ids: Vec<u32>,
+    /// A static list whose members' activities to read.
+    #[param(rename = "listId", value_type = Option<u32>)]
     list: Option<u32>,
+}
+
+/// Which activities `activities.json` reads.
+#[derive(IntoParams)]
+#[into_params(rename_all = "camelCase")]
+struct ActivityFilter {
+    /// At most 10, comma-separated; required.
+    #[param(value_type = String)]
+    activity_type_ids: Vec<u16>,
+    /// Primary asset ids to keep, comma-separated.
+    #[param(value_type = Option<String>)]
+    asset_ids: Vec<i64>,
+}
+
+impl ActivityFilter {
+    fn read(params: &Params) -> Result<ActivityFilter, ApiError> {
+        let activity_type_ids: Vec<u16> = numbers(params, "activityTypeIds")?;
+        if activity_type_ids.is_empty() {
+            return Err(ApiError::MissingParameter("activityTypeIds"));
+        }
+        if activity_type_ids.len() > MAX_TYPE_IDS {
+            return Err(ApiError::InvalidData(format!(
+                "Too many activityTypeIds: at most {MAX_TYPE_IDS}"
+            )));
+        }
+        Ok(ActivityFilter {
+            activity_type_ids,
+            asset_ids: numbers(params, "assetIds")?,
+        })
+    }
+}
+
+/// The time a paging token starts at.
+#[derive(IntoParams)]
+#[into_params(rename_all = "camelCase")]
+struct Since {
+    /// ISO 8601; required.
+    #[param(value_type = String)]
+    since_datetime: Timestamp,
+}
+
+impl Since {
+    fn read(params: &Params) -> Result<Since, ApiError> {
+        let since = params
+            .get("sinceDatetime")
+            .filter(|text| !text.trim().is_empty())
+            .ok_or(ApiError::MissingParameter("sinceDatetime"))?;
+        let since_datetime = parse_time(since).ok_or_else(|| ApiError::InvalidValue {
+            value: since.to_owned(),
+            expected: "datetime",
+        })?;
+        Ok(Since { since_datetime })
+    }
 }
 
 impl Query {
@@ -177,7 +244,7 @@ impl Query {
 
 /// An activity as `activities.json` lists it; `campaignId` is left out, as Marketo leaves it
 /// out of activities no campaign caused.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ActivityItem {
     id: u64,
@@ -190,6 +257,8 @@ struct ActivityItem {
     primary_attribute_value_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     primary_attribute_value: Option<String>,
+    /// `{name, value}` pairs.
+    #[schema(value_type = Vec<Object>)]
     attributes: Json,
 }
 
@@ -201,16 +270,10 @@ async fn activities(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let params = &auth.query;
-    let types: Vec<u16> = numbers(params, "activityTypeIds")?;
-    if types.is_empty() {
-        return Err(ApiError::MissingParameter("activityTypeIds"));
-    }
-    if types.len() > MAX_TYPE_IDS {
-        return Err(ApiError::InvalidData(format!(
-            "Too many activityTypeIds: at most {MAX_TYPE_IDS}"
-        )));
-    }
-    let assets: Vec<i64> = numbers(params, "assetIds")?;
+    let ActivityFilter {
+        activity_type_ids: types,
+        asset_ids: assets,
+    } = ActivityFilter::read(params)?;
     let query = Query::from_params(params, &db)?;
     let names = Activities::new(&db);
     let (items, token, more) = query.page(&db, |activity| {
@@ -246,8 +309,8 @@ async fn lead_changes(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let params = &auth.query;
-    let names = params
-        .get_list("fields")
+    let names = Fields::read(params)
+        .fields
         .filter(|list| !list.trim().is_empty())
         .ok_or(ApiError::MissingParameter("fields"))?;
     let schema = db.leads.schema();

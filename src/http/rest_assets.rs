@@ -4,7 +4,7 @@
 use axum::response::Response;
 use serde::Serialize;
 
-use super::envelope::{RequestId, asset_error, asset_result};
+use super::envelope::{RequestId, asset, asset_error, asset_result};
 use super::extract::{Authorized, IdWidth, Params, Segment, path_id};
 use super::paging::AssetPage;
 use super::registry::{Api, Tag};
@@ -25,21 +25,30 @@ pub fn routes() -> Api {
             "Browse programs (status, earliestUpdatedAt, latestUpdatedAt; offset, maxReturn)",
             programs,
         )
+        .params::<UpdatedRange>()
+        .params::<AssetPage>()
+        .answers(asset::<ProgramView>())
         .get(
             "/rest/asset/v1/segmentation.json",
             "Browse segmentations (status; offset, maxReturn or batchSize)",
             segmentations,
         )
+        .params::<AssetPage>()
+        .answers(asset::<SegmentationDef>())
         .get(
             "/rest/asset/v1/emails.json",
             "Browse emails (status, folder, earliestUpdatedAt, latestUpdatedAt; offset, maxReturn)",
             emails,
         )
+        .params::<UpdatedRange>()
+        .params::<AssetPage>()
+        .answers(asset::<EmailDef>())
         .get(
             "/rest/asset/v1/folder/{id}/tokens.json",
             "Get the My Tokens of a folder or program (folderType Folder or Program)",
             tokens,
         )
+        .answers(asset::<TokenSet>())
 }
 
 /// Renders a handler's outcome in the Asset API's envelope, its errors included.
@@ -77,9 +86,13 @@ fn has_status(wanted: Option<&str>, status: &str) -> bool {
 
 /// `earliestUpdatedAt` and `latestUpdatedAt`: an asset is in the range when it was created or
 /// updated within it, both bounds inclusive; a bound left out leaves that side open.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, utoipa::IntoParams)]
 struct UpdatedRange {
+    /// ISO 8601.
+    #[param(rename = "earliestUpdatedAt", value_type = Option<String>)]
     earliest: Option<Timestamp>,
+    /// ISO 8601.
+    #[param(rename = "latestUpdatedAt", value_type = Option<String>)]
     latest: Option<Timestamp>,
 }
 
@@ -113,7 +126,7 @@ impl UpdatedRange {
 }
 
 /// A program as the Asset API browses it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ProgramView<'a> {
     id: u32,

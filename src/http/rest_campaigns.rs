@@ -3,7 +3,7 @@
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter, boolean};
-use super::envelope::{RequestId, listing};
+use super::envelope::{RequestId, listing, marketo};
 use super::extract::{Authorized, Params, ReadParams};
 use super::paging::Page;
 use super::registry::{Api, BodyKind, Tag};
@@ -18,12 +18,36 @@ pub fn routes() -> Api {
             "Get campaigns (id, name, programName, workspaceName, isTriggerable; batchSize, nextPageToken)",
             campaigns,
         )
+        .params::<RestFilter>()
+        .params::<Triggerable>()
+        .params::<Page>()
+        .answers(marketo::<CampaignDef>())
         .post(
             "/rest/v1/campaigns.json",
             "Get campaigns (_method=GET with a form body)",
             BodyKind::Form,
             campaigns,
         )
+        .params::<RestFilter>()
+        .params::<Triggerable>()
+        .params::<Page>()
+        .answers(marketo::<CampaignDef>())
+}
+
+/// Whether to keep only the campaigns the API may request.
+#[derive(utoipa::IntoParams)]
+struct Triggerable {
+    /// `true` keeps the triggerable campaigns; `false`, like its absence, filters nothing.
+    #[param(rename = "isTriggerable", value_type = Option<bool>)]
+    triggerable: bool,
+}
+
+impl Triggerable {
+    fn read(params: &Params) -> Result<Triggerable, ApiError> {
+        Ok(Triggerable {
+            triggerable: boolean(params, "isTriggerable")?.unwrap_or(false),
+        })
+    }
 }
 
 /// Campaigns by id, paged like static lists. `isTriggerable=true` keeps the campaigns the API
@@ -43,7 +67,7 @@ fn campaigns_page(
     request_id: &RequestId,
 ) -> Result<Response, ApiError> {
     let filter = RestFilter::from_params(params)?;
-    let triggerable = boolean(params, "isTriggerable")?.unwrap_or(false);
+    let Triggerable { triggerable } = Triggerable::read(params)?;
     let page = Page::from_params(params)?;
     let db = state.read_db();
     let found: Vec<&CampaignDef> = db

@@ -4,59 +4,84 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
-use super::envelope::{RequestId, paged, success};
+use super::envelope::{RequestId, marketo, paged, success};
 use super::extract::{Authorized, IdWidth, Params, ReadParams, Segment, json_segment_id, path_id};
-use super::paging::{Page, filter};
+use super::paging::{Fields, Filter, Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::import::leads::is_lookup_field;
 use crate::schema::{DataType, FieldDef, Schema};
 use crate::state::AppState;
-use crate::store::leads::{Lead, LeadColumn, LeadDb, LeadId, virtual_fields};
+use crate::store::leads::{Lead, LeadColumn, LeadDb, LeadId, Partition, virtual_fields};
 
 pub fn routes() -> Api {
     Api::new(Tag::Leads)
         .get("/rest/v1/leads.json", "Get leads by filter type", query)
+        .params::<Filter>()
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .post(
             "/rest/v1/leads.json",
             "Get leads by filter type (_method=GET with a form body)",
             BodyKind::Form,
             query,
         )
+        .params::<Filter>()
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .get("/rest/v1/lead/{leadId}.json", "Get lead by id", one)
+        .params::<Fields>()
+        .answers(marketo::<Json>())
         .get("/rest/v1/leads/describe.json", "Describe lead", describe)
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/leads/describe2.json",
             "Describe lead (v2)",
             describe2,
         )
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/leads/partitions.json",
             "Get lead partitions",
             partitions,
         )
+        .answers(marketo::<Partition>())
         .get(
             "/rest/v1/lists/{listId}/leads.json",
             "Get leads by list id",
             list_members,
         )
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .post(
             "/rest/v1/lists/{listId}/leads.json",
             "Get leads by list id (_method=GET with a form body)",
             BodyKind::Form,
             list_members,
         )
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/list/{listId}/leads.json",
             "Get leads by list id (older path)",
             list_members,
         )
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .post(
             "/rest/v1/list/{listId}/leads.json",
             "Get leads by list id (older path, _method=GET with a form body)",
             BodyKind::Form,
             list_members,
         )
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
 }
 
 /// The fields a lead record has when the caller names none, in Marketo's order.
@@ -120,7 +145,7 @@ fn render_page(
     params: &Params,
     request_id: &RequestId,
 ) -> Result<Response, ApiError> {
-    let columns = columns(db.schema(), params.get_list("fields").as_deref())?;
+    let columns = columns(db.schema(), Fields::read(params).fields.as_deref())?;
     let page = Page::from_params(params)?;
     let (slice, next) = page.take(ids);
     let records: Vec<Json> = slice
@@ -133,7 +158,10 @@ fn render_page(
 
 /// The leads matching `filterType` and `filterValues`.
 pub fn matching(db: &LeadDb, params: &Params) -> Result<Vec<LeadId>, ApiError> {
-    let (filter_type, values) = filter(params)?;
+    let Filter {
+        filter_type,
+        filter_values: values,
+    } = filter(params)?;
     let schema = db.schema();
     let field = schema
         .find(filter_type)
@@ -185,7 +213,7 @@ async fn one(
     let id = json_segment_id(&lead, IdWidth::Int64)?;
     let db = state.read_db();
     let db = &db.leads;
-    let columns = columns(db.schema(), auth.query.get_list("fields").as_deref())?;
+    let columns = columns(db.schema(), Fields::read(&auth.query).fields.as_deref())?;
     // An unknown lead is an empty result, as Marketo answers it.
     let records: Vec<Json> = id
         .and_then(|id| db.lead(id))
@@ -218,7 +246,7 @@ async fn describe(_: Authorized, state: AppState, request_id: RequestId) -> Resp
 
 /// A field as Describe Lead2 and Describe Program Member show it. A field without a length
 /// has no `length` member: Marketo leaves absent members out rather than sending null.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDescription<'a> {
     name: &'a str,

@@ -3,7 +3,7 @@
 use axum::response::Response;
 
 use super::browse::{Listed, RestFilter};
-use super::envelope::{RequestId, listing};
+use super::envelope::{RequestId, listing, marketo};
 use super::extract::{Authorized, Params, ReadParams};
 use super::paging::Page;
 use super::registry::{Api, BodyKind, Tag};
@@ -18,12 +18,18 @@ pub fn routes() -> Api {
             "Get static lists (id, name, programName, workspaceName; batchSize, nextPageToken)",
             lists,
         )
+        .params::<RestFilter>()
+        .params::<Page>()
+        .answers(marketo::<ListDef>())
         .post(
             "/rest/v1/lists.json",
             "Get static lists (_method=GET with a form body)",
             BodyKind::Form,
             lists,
         )
+        .params::<RestFilter>()
+        .params::<Page>()
+        .answers(marketo::<ListDef>())
 }
 
 /// Lists by id; `nextPageToken` while more remain, never `moreResult`, and `result: []` when

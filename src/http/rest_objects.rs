@@ -7,9 +7,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 
-use super::envelope::{RequestId, paged, success};
+use super::envelope::{RequestId, marketo, paged, success};
 use super::extract::{Authorized, Params, Segment};
-use super::paging::{MAX_BATCH_SIZE, Page, filter as filter_params};
+use super::paging::{Fields, MAX_BATCH_SIZE, Page, filter as filter_params};
 use super::registry::{Api, BodyKind, Tag};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,22 +18,31 @@ use crate::store::objects::{ObjectColumn, ObjectRecord, ObjectType, dedupe_key};
 pub fn routes() -> Api {
     Api::new(Tag::CustomObjects)
         .get("/rest/v1/customobjects.json", "List custom objects", list)
+        .params::<Names>()
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/customobjects/{apiName}/describe.json",
             "Describe custom object",
             describe,
         )
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/customobjects/{apiName}.json",
             "Get custom objects by filter type",
             query,
         )
+        .params::<super::paging::Filter>()
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .post(
             "/rest/v1/customobjects/{apiName}.json",
             "Get custom objects (_method=GET with a JSON or form body, for compound keys)",
             BodyKind::Json,
             query_by_post,
         )
+        .request::<JsonQuery>()
+        .answers(marketo::<Json>())
 }
 
 /// A type as the list shows it: everything but its fields.
@@ -45,11 +54,26 @@ fn summary(object: &ObjectType) -> Json {
     item
 }
 
+/// The custom objects a list names.
+#[derive(utoipa::IntoParams)]
+struct Names {
+    /// API names, comma-separated; every object when absent.
+    #[param(value_type = Option<String>)]
+    names: Option<Vec<String>>,
+}
+
+impl Names {
+    fn read(params: &Params) -> Names {
+        Names {
+            names: params
+                .get_list("names")
+                .map(|n| n.split(',').map(|name| name.trim().to_owned()).collect()),
+        }
+    }
+}
+
 async fn list(auth: Authorized, state: AppState, request_id: RequestId) -> Response {
-    let names: Option<Vec<String>> = auth
-        .query
-        .get_list("names")
-        .map(|n| n.split(',').map(|name| name.trim().to_owned()).collect());
+    let Names { names } = Names::read(&auth.query);
     let db = state.read_db();
     let items: Vec<Json> = db
         .objects
@@ -96,12 +120,14 @@ enum Filter {
 }
 
 /// The JSON body of `POST ...?_method=GET`, for compound keys.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct JsonQuery {
     filter_type: String,
     #[serde(default)]
     fields: Vec<String>,
+    /// One object per record asked for: the filter field's value, or each dedupe field's.
+    #[schema(value_type = Vec<Object>)]
     input: Vec<Map<String, Json>>,
     batch_size: Option<usize>,
     next_page_token: Option<String>,
@@ -141,10 +167,13 @@ fn filter(object: &ObjectType, filter_type: &str) -> Result<Filter, ApiError> {
 }
 
 fn query_from_params(object: &ObjectType, params: &Params) -> Result<Query, ApiError> {
-    let (filter_type, values) = filter_params(params)?;
+    let super::paging::Filter {
+        filter_type,
+        filter_values: values,
+    } = filter_params(params)?;
     let inputs = values.into_iter().map(|value| vec![value]).collect();
     Ok(Query {
-        fields: field_list(params.get_list("fields").as_deref()),
+        fields: field_list(Fields::read(params).fields.as_deref()),
         filter: filter(object, filter_type)?,
         inputs,
         page: Page::from_params(params)?,

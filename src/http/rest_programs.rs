@@ -3,9 +3,9 @@
 use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
-use super::envelope::{RequestId, paged, success};
+use super::envelope::{RequestId, marketo, paged, success};
 use super::extract::{Authorized, IdWidth, Params, ReadParams, Segment, json_segment_id, path_id};
-use super::paging::{Page, filter};
+use super::paging::{Fields, Filter, Page, filter};
 use super::registry::{Api, BodyKind, Tag};
 use super::rest_leads::{FieldDescription, columns, render};
 use crate::error::ApiError;
@@ -19,27 +19,39 @@ pub fn routes() -> Api {
             "Get program members",
             members,
         )
+        .params::<Filter>()
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/programs/members/describe.json",
             "Describe program member",
             describe,
         )
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/program/members/describe.json",
             "Describe program member (alternate path)",
             describe,
         )
+        .answers(marketo::<Json>())
         .get(
             "/rest/v1/leads/programs/{programId}.json",
             "Get leads by program id",
             leads_by_program,
         )
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
         .post(
             "/rest/v1/leads/programs/{programId}.json",
             "Get leads by program id (_method=GET with a form body)",
             BodyKind::Form,
             leads_by_program,
         )
+        .params::<Fields>()
+        .params::<Page>()
+        .answers(marketo::<Json>())
 }
 
 /// A member record's fields when the caller names none, as Marketo's docs list them.
@@ -105,7 +117,10 @@ async fn members(
     let programs = &db.programs;
     let program = program(programs, path_id(&segment, IdWidth::Int64)?)?;
     let params = &auth.query;
-    let (filter_type, values) = filter(params)?;
+    let Filter {
+        filter_type,
+        filter_values: values,
+    } = filter(params)?;
     let custom = programs
         .member_schema()
         .find(filter_type)
@@ -113,7 +128,7 @@ async fn members(
     if !FILTER_FIELDS.contains(&filter_type) && !custom {
         return Err(ApiError::LookupFieldNotFound(filter_type.to_owned()));
     }
-    let asked = params.get_list("fields");
+    let asked = Fields::read(params).fields;
     let fields: Vec<&str> = match asked.as_deref() {
         Some(list) if !list.trim().is_empty() => list.split(',').map(str::trim).collect(),
         _ => DEFAULT_FIELDS.to_vec(),
@@ -192,7 +207,7 @@ fn program_leads_page(
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
     let program = program(&db.programs, json_segment_id(segment, IdWidth::Int32)?)?;
-    let columns = columns(db.leads.schema(), params.get_list("fields").as_deref())?;
+    let columns = columns(db.leads.schema(), Fields::read(params).fields.as_deref())?;
     let members: Vec<&Membership> = db.programs.members(program.id).collect();
     let (page, next) = Page::from_params(params)?.take(&members);
     let records: Vec<Json> = page

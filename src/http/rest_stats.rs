@@ -4,7 +4,7 @@
 use axum::response::Response;
 use serde::Serialize;
 
-use super::envelope::{RequestId, success};
+use super::envelope::{RequestId, marketo, success};
 use super::extract::Authorized;
 use super::registry::{Api, Tag};
 use crate::state::AppState;
@@ -17,22 +17,24 @@ pub fn routes() -> Api {
             "Get daily usage (today's calls)",
             today,
         )
+        .answers(marketo::<UsageDay>())
         .get(
             "/rest/v1/stats/usage/last7days.json",
             "Get weekly usage (each of the last seven days with calls, today first)",
             last_seven_days,
         )
+        .answers(marketo::<UsageDay>())
 }
 
 /// One day of the report.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UsageDay {
     pub date: String,
     pub total: u64,
     pub users: Vec<UserCount>,
 }
 
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserCount {
     pub user_id: String,

@@ -5,9 +5,13 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::registry::{Api, Tag};
+use super::registry::{Answer, Api, Tag};
 
 pub const PAGE_PATH: &str = "/_mock/ui";
+
+const HTML: &str = "text/html; charset=utf-8";
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 
 const INDEX_HTML: &str = include_str!("../../assets/ui/index.html");
 const APP_JS: &str = include_str!("../../assets/ui/app.js");
@@ -21,9 +25,13 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 pub fn routes() -> Api {
     Api::new(Tag::Control)
         .get("/", "Redirect to the dashboard", root)
+        .answers(Answer::Redirect)
         .get(PAGE_PATH, "The dashboard page", index)
+        .answers(Answer::Text(HTML))
         .get("/_mock/ui/app.js", "The dashboard's script", script)
+        .answers(Answer::Text(JAVASCRIPT))
         .get("/_mock/ui/style.css", "The dashboard's style sheet", style)
+        .answers(Answer::Text(CSS))
 }
 
 /// One embedded file with its content type; revalidated on every load, so a new binary's page
@@ -45,7 +53,7 @@ async fn root() -> Redirect {
 }
 
 async fn index() -> Response {
-    let mut response = asset("text/html; charset=utf-8", INDEX_HTML);
+    let mut response = asset(HTML, INDEX_HTML);
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -54,11 +62,11 @@ async fn index() -> Response {
 }
 
 async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", APP_JS)
+    asset(JAVASCRIPT, APP_JS)
 }
 
 async fn style() -> Response {
-    asset("text/css; charset=utf-8", STYLE_CSS)
+    asset(CSS, STYLE_CSS)
 }
 
 #[cfg(test)]

@@ -17,9 +17,12 @@ const MAX_FIELD_BYTES: usize = 64 * 1024;
 const MAX_DRAIN_BYTES: usize = 64 * 1024 * 1024;
 
 /// An authorised upload: the file (if a `file` part came) and every parameter, query first.
-#[derive(Debug)]
+/// Its schema is the multipart body: the file part (other parts are read as parameters).
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Upload {
+    #[schema(value_type = String, format = Binary)]
     pub file: Option<Bytes>,
+    #[schema(ignore)]
     pub params: Params,
 }
 

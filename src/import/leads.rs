@@ -47,8 +47,11 @@ pub fn is_lookup_field(field: &FieldDef) -> bool {
 }
 
 /// The creation parameters of a lead import, as read from the query or form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, utoipa::IntoParams)]
+#[into_params(rename_all = "camelCase")]
 pub struct LeadParams {
+    /// CSV when absent.
+    #[param(inline, value_type = Option<Format>)]
     pub format: Format,
     pub lookup_field: Option<String>,
     pub list_id: Option<String>,

@@ -30,7 +30,7 @@ pub struct Limits {
 }
 
 /// How fast jobs move, so a client can watch `Queued` and `Importing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Timing {
     /// Time a job spends queued before it may start.

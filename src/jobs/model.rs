@@ -14,7 +14,7 @@ use crate::faults::JobType;
 pub type BatchId = u32;
 
 /// The three kinds of import Marketo offers; they share one queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ImportKind {
     Leads,

@@ -1,10 +1,11 @@
 //! The only place a job's status changes are decided, and the messages Marketo writes for them.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::counters::Counters;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum JobStatus {
     Queued,
     Importing,

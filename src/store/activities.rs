@@ -26,7 +26,7 @@ pub mod kinds {
 }
 
 /// An activity type as `GET /rest/v1/activities/types.json` lists it (`activity_types.json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityType {
     pub id: u16,
@@ -40,7 +40,7 @@ pub struct ActivityType {
     pub attributes: Vec<AttributeDef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttributeDef {
     pub name: String,

@@ -9,7 +9,7 @@ use crate::iso8601::{AssetTime, RestTime};
 pub const UI_URL: &str = "https://app-mock.marketo.test";
 
 /// Where an asset lives, as the Asset API writes it: a folder or a program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum FolderType {
     Folder,
     Program,
@@ -28,7 +28,7 @@ impl FolderType {
 
 /// An asset's parent: `{"type": "Folder", "value": 45, "folderName": "Active Marketing Programs"}`.
 /// Segmentations carry `folderName: null`, as recorded answers do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderRef {
     #[serde(rename = "type")]
@@ -39,7 +39,7 @@ pub struct FolderRef {
 }
 
 /// A smart campaign of `campaigns.json`, serialized as `GET /rest/v1/campaigns.json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CampaignDef {
     pub id: u32,
@@ -61,7 +61,7 @@ pub struct CampaignDef {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CampaignType {
     Batch,
@@ -78,7 +78,7 @@ impl CampaignDef {
 }
 
 /// A segmentation, serialized as `GET /rest/asset/v1/segmentation.json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SegmentationDef {
     pub id: u32,
@@ -97,7 +97,7 @@ pub struct SegmentationDef {
 }
 
 /// A subject, from name, from address or reply address: `{"type": "Text", "value": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HeaderField {
     #[serde(rename = "type")]
     pub kind: String,
@@ -105,7 +105,7 @@ pub struct HeaderField {
 }
 
 /// A lead field an email may copy into its CC line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CcField {
     pub attribute_id: String,
@@ -117,7 +117,7 @@ pub struct CcField {
 
 /// An email, serialized as `GET /rest/asset/v1/emails.json` lists it, members in Marketo's
 /// order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailDef {
     pub id: u32,
@@ -164,7 +164,7 @@ fn first_version() -> u32 {
 }
 
 /// A My Token: `{"name", "type", "value", "computedUrl"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenDef {
     pub name: String,
@@ -176,7 +176,7 @@ pub struct TokenDef {
 }
 
 /// The folder a token set belongs to, as the tokens answer writes it (no `folderName`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenFolder {
     #[serde(rename = "type")]
     pub kind: FolderType,
@@ -184,7 +184,7 @@ pub struct TokenFolder {
 }
 
 /// The My Tokens of one folder or program, in the shape of the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenSet {
     pub folder: TokenFolder,
     #[serde(default)]

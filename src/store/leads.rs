@@ -17,7 +17,7 @@ use crate::words;
 pub type LeadId = u32;
 
 /// A lead partition, as `GET /rest/v1/leads/partitions.json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Partition {
     pub id: u16,
     pub name: String,
@@ -26,7 +26,7 @@ pub struct Partition {
 
 /// A static list from the fixtures, serialized as `GET /rest/v1/lists.json` lists it: optional
 /// members left out when empty, as real answers leave them out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListDef {
     pub id: u32,

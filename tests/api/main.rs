@@ -1,6 +1,7 @@
 //! Integration tests: each spawns the real server on port 0 and talks HTTP with a real client.
 
 mod activities;
+mod adobe_openapi;
 mod assets;
 mod campaigns;
 mod control;

@@ -4,10 +4,10 @@ use crate::helpers::{TestApp, json};
 use crate::identity::documented_routes;
 
 #[tokio::test]
-async fn the_openapi_document_is_version_3_and_names_every_group() {
+async fn the_openapi_document_is_version_3_1_and_names_every_group() {
     let app = TestApp::spawn().await;
     let document: Value = json(app.client.get(app.url("/_mock/openapi.json"))).await;
-    assert_eq!(document["openapi"], "3.0.3");
+    assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
     for path in [
         "/identity/oauth/token",

@@ -2,16 +2,44 @@
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ControlError, parse_body};
 use crate::http::extract::{Params, Server};
 use crate::instances::InstanceError;
-use crate::seed::{SeedRequest, export as export_state, seed as seed_state};
+use crate::journal::Entry;
+use crate::seed::{SeedReport, SeedRequest, StateDump, export as export_state, seed as seed_state};
 use crate::state::AppState;
 
-pub(super) async fn requests(state: AppState) -> axum::Json<Value> {
-    axum::Json(json!({ "requests": state.journal.entries() }))
+/// The journal of emulated calls, oldest first.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Requests {
+    requests: Vec<Entry>,
+}
+
+pub(super) async fn requests(state: AppState) -> axum::Json<Requests> {
+    axum::Json(Requests {
+        requests: state.journal.entries(),
+    })
+}
+
+/// What a reset forgets.
+#[derive(IntoParams)]
+pub(super) struct ResetScope {
+    /// `true` resets every instance, not only the one addressed.
+    #[param(value_type = Option<bool>)]
+    all: bool,
+}
+
+impl ResetScope {
+    fn read(params: &Params) -> ResetScope {
+        ResetScope {
+            all: params
+                .get("all")
+                .is_some_and(|all| all.eq_ignore_ascii_case("true")),
+        }
+    }
 }
 
 pub(super) async fn clear_requests(state: AppState) -> StatusCode {
@@ -30,10 +58,7 @@ pub(super) async fn reset(
     let params = Params::from_query_str(request.uri().query().unwrap_or_default());
     let failed =
         |error: InstanceError| ControlError(StatusCode::INTERNAL_SERVER_ERROR, error.to_string());
-    if params
-        .get("all")
-        .is_some_and(|all| all.eq_ignore_ascii_case("true"))
-    {
+    if ResetScope::read(&params).all {
         instances.reset_all().map_err(failed)?;
     } else {
         instances.reset(state.client_id()).map_err(failed)?;
@@ -43,7 +68,10 @@ pub(super) async fn reset(
 
 /// Upserts records as an import would; reports each one. Runs on a blocking thread since
 /// a large seed is real work.
-pub(super) async fn seed(state: AppState, body: Bytes) -> Result<axum::Json<Value>, ControlError> {
+pub(super) async fn seed(
+    state: AppState,
+    body: Bytes,
+) -> Result<axum::Json<SeedReport>, ControlError> {
     let request: SeedRequest = parse_body(&body)?;
     let report = tokio::task::spawn_blocking(move || seed_state(&state, request))
         .await
@@ -51,6 +79,6 @@ pub(super) async fn seed(state: AppState, body: Bytes) -> Result<axum::Json<Valu
     Ok(axum::Json(report))
 }
 
-pub(super) async fn export(state: AppState) -> axum::Json<Value> {
+pub(super) async fn export(state: AppState) -> axum::Json<StateDump> {
     axum::Json(export_state(&state.read_db()))
 }

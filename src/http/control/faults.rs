@@ -2,29 +2,38 @@
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{ControlError, bad_request, not_found, parse_body};
-use crate::faults::RuleSpec;
+use crate::faults::{Rule, RuleSpec};
 use crate::http::extract::Segment;
-use crate::limits::LimitSettings;
+use crate::limits::{LimitSettings, Usage};
 use crate::state::AppState;
 
-pub(super) async fn list(state: AppState) -> axum::Json<Value> {
-    axum::Json(json!({ "faults": state.faults.list() }))
+/// The active fault rules, oldest first.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FaultList {
+    faults: Vec<Rule>,
+}
+
+pub(super) async fn list(state: AppState) -> axum::Json<FaultList> {
+    axum::Json(FaultList {
+        faults: state.faults.list(),
+    })
 }
 
 /// Adds a rule; answers 201 with the rule and its `id`.
 pub(super) async fn add(
     state: AppState,
     body: Bytes,
-) -> Result<(StatusCode, axum::Json<Value>), ControlError> {
+) -> Result<(StatusCode, axum::Json<Rule>), ControlError> {
     let spec: RuleSpec = parse_body(&body)?;
     let rule = state
         .faults
         .add(spec)
         .map_err(|error| bad_request(error.to_string()))?;
-    Ok((StatusCode::CREATED, axum::Json(json!(rule))))
+    Ok((StatusCode::CREATED, axum::Json(rule)))
 }
 
 pub(super) async fn remove(
@@ -47,10 +56,18 @@ pub(super) async fn clear(state: AppState) -> StatusCode {
 }
 
 /// The settings, and what is in use now.
-pub(super) async fn limits(state: AppState) -> axum::Json<Value> {
-    let mut view = json!(state.limits.settings());
-    view["usage"] = json!(state.limits.usage(state.clock.now()));
-    axum::Json(view)
+#[derive(Serialize, ToSchema)]
+pub(super) struct LimitsView {
+    #[serde(flatten)]
+    settings: LimitSettings,
+    usage: Usage,
+}
+
+pub(super) async fn limits(state: AppState) -> axum::Json<LimitsView> {
+    axum::Json(LimitsView {
+        settings: state.limits.settings(),
+        usage: state.limits.usage(state.clock.now()),
+    })
 }
 
 /// `{"rateLimit": 100, "rateWindowSecs": 20, "concurrencyLimit": 10, "dailyQuota": 50000}`;

@@ -4,18 +4,29 @@
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{ControlError, bad_request, not_found, parse_body};
 use crate::http::extract::{Segment, Server};
-use crate::instances::{InstanceError, InstanceSpec};
+use crate::instances::{InstanceError, InstanceSpec, InstanceSummary};
 
-pub(super) async fn list(Server(instances): Server) -> axum::Json<Value> {
-    axum::Json(json!({
-        "defaultClientId": instances.default_id(),
-        "openInstances": instances.config().open_instances,
-        "instances": instances.summaries(),
-    }))
+/// Every instance, and how the server admits new ones.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InstanceList {
+    default_client_id: String,
+    /// Whether an unknown client id gets an instance of its own.
+    open_instances: bool,
+    instances: Vec<InstanceSummary>,
+}
+
+pub(super) async fn list(Server(instances): Server) -> axum::Json<InstanceList> {
+    axum::Json(InstanceList {
+        default_client_id: instances.default_id().to_owned(),
+        open_instances: instances.config().open_instances,
+        instances: instances.summaries(),
+    })
 }
 
 /// `{"clientId", "clientSecret", "munchkinId"?, "fixtures"?, "seed"?}`; 201 with the instance,
@@ -23,7 +34,7 @@ pub(super) async fn list(Server(instances): Server) -> axum::Json<Value> {
 pub(super) async fn create(
     Server(instances): Server,
     body: Bytes,
-) -> Result<(StatusCode, axum::Json<Value>), ControlError> {
+) -> Result<(StatusCode, axum::Json<InstanceSummary>), ControlError> {
     let spec: InstanceSpec = parse_body(&body)?;
     let client_id = spec.client_id.clone();
     let made = tokio::task::spawn_blocking({
@@ -47,19 +58,18 @@ pub(super) async fn create(
 fn summary(
     instances: &crate::instances::Instances,
     client_id: &str,
-) -> Result<Value, ControlError> {
+) -> Result<InstanceSummary, ControlError> {
     instances
         .summaries()
         .into_iter()
         .find(|summary| summary.client_id == client_id)
-        .map(|summary| json!(summary))
         .ok_or_else(|| not_found(format!("no instance '{client_id}'")))
 }
 
 pub(super) async fn one(
     Server(instances): Server,
     Segment(client_id): Segment,
-) -> Result<axum::Json<Value>, ControlError> {
+) -> Result<axum::Json<InstanceSummary>, ControlError> {
     Ok(axum::Json(summary(&instances, &client_id)?))
 }
 

@@ -7,15 +7,18 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{ControlError, bad_request, not_found, parse_body};
 use crate::clock::Timestamp;
-use crate::export::{ExportJob, ExportLimits, ExportStatus};
+use crate::export::{ExportJob, ExportLimits, ExportStatus, QuotaUsage};
+use crate::faults::JobType;
 use crate::http::bulk_export::format_name;
 use crate::http::extract::{Params, Segment};
-use crate::jobs::{Job, JobStatus};
+use crate::jobs::{ImportKind, Job, JobStatus};
 use crate::state::AppState;
 
 fn time(t: Option<Timestamp>) -> Option<String> {
@@ -23,21 +26,41 @@ fn time(t: Option<Timestamp>) -> Option<String> {
 }
 
 /// An import job as the control plane shows it: everything, including each transition's time.
-fn job_view(job: &Job) -> Value {
+/// An import job as the control plane shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ImportJobView {
+    batch_id: u32,
+    #[serde(rename = "type")]
+    kind: ImportKind,
+    status: JobStatus,
+    num_of_rows_processed: u64,
+    num_of_rows_failed: u64,
+    num_of_rows_with_warning: u64,
+    message: Option<String>,
+    queued_at: String,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    /// The create request's parameters.
+    #[schema(value_type = Object)]
+    params: Value,
+}
+
+fn job_view(job: &Job) -> ImportJobView {
     let snapshot = job.snapshot();
-    json!({
-        "batchId": job.id,
-        "type": job.kind,
-        "status": snapshot.status,
-        "numOfRowsProcessed": snapshot.counters.processed,
-        "numOfRowsFailed": snapshot.counters.failed,
-        "numOfRowsWithWarning": snapshot.counters.warned,
-        "message": snapshot.message,
-        "queuedAt": snapshot.queued_at.to_rfc3339(),
-        "startedAt": time(snapshot.started_at),
-        "finishedAt": time(snapshot.finished_at),
-        "params": job.params,
-    })
+    ImportJobView {
+        batch_id: job.id,
+        kind: job.kind,
+        status: snapshot.status,
+        num_of_rows_processed: snapshot.counters.processed,
+        num_of_rows_failed: snapshot.counters.failed,
+        num_of_rows_with_warning: snapshot.counters.warned,
+        message: snapshot.message,
+        queued_at: snapshot.queued_at.to_rfc3339(),
+        started_at: time(snapshot.started_at),
+        finished_at: time(snapshot.finished_at),
+        params: job.params.clone(),
+    }
 }
 
 /// The control plane's own route to a completed export's file: no access token needed, so
@@ -55,53 +78,97 @@ pub fn file_path(state: &AppState, id: Uuid) -> String {
 }
 
 /// An export job as the control plane shows it.
-fn export_view(state: &AppState, job: &ExportJob) -> Value {
+/// An export job as the control plane shows it, with where to fetch its file.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ExportJobView {
+    export_id: String,
+    #[serde(rename = "type")]
+    kind: JobType,
+    /// The custom object, for a custom object export.
+    api_name: Option<String>,
+    status: &'static str,
+    format: &'static str,
+    created_at: String,
+    queued_at: Option<String>,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    number_of_records: Option<u64>,
+    file_size: Option<u64>,
+    file_checksum: Option<String>,
+    error_msg: Option<String>,
+    /// The file without an access token, once it can be downloaded.
+    file_url: Option<String>,
+    status_url: String,
+    /// The create request's members.
+    #[schema(value_type = Object)]
+    params: Value,
+}
+
+fn export_view(state: &AppState, job: &ExportJob) -> ExportJobView {
     let snapshot = job.snapshot();
     let file = snapshot.file.as_deref();
     let downloadable = state.exports.file(job).is_some();
-    json!({
-        "exportId": job.id.to_string(),
-        "type": job.kind.job_type(),
-        "apiName": match &job.kind {
-            crate::export::ExportKind::CustomObjects(api_name) => Some(api_name.as_str()),
+    ExportJobView {
+        export_id: job.id.to_string(),
+        kind: job.kind.job_type(),
+        api_name: match &job.kind {
+            crate::export::ExportKind::CustomObjects(api_name) => Some(api_name.clone()),
             _ => None,
         },
-        "status": snapshot.status.name(),
-        "format": format_name(job.plan.format),
-        "createdAt": job.created_at.to_rfc3339(),
-        "queuedAt": time(snapshot.queued_at),
-        "startedAt": time(snapshot.started_at),
-        "finishedAt": time(snapshot.finished_at),
-        "numberOfRecords": file.map(|file| file.records),
-        "fileSize": file.map(|file| file.size()),
-        "fileChecksum": file.map(|file| file.checksum.as_str()),
-        "errorMsg": snapshot.error_msg,
-        "fileUrl": downloadable.then(|| file_path(state, job.id)),
-        "statusUrl": format!("/bulk/v1/{}/export/{}/status.json", job.kind.path(), job.id),
-        "params": job.plan.shown,
-    })
+        status: snapshot.status.name(),
+        format: format_name(job.plan.format),
+        created_at: job.created_at.to_rfc3339(),
+        queued_at: time(snapshot.queued_at),
+        started_at: time(snapshot.started_at),
+        finished_at: time(snapshot.finished_at),
+        number_of_records: file.map(|file| file.records),
+        file_size: file.map(|file| file.size()),
+        file_checksum: file.map(|file| file.checksum.clone()),
+        error_msg: snapshot.error_msg,
+        file_url: downloadable.then(|| file_path(state, job.id)),
+        status_url: format!("/bulk/v1/{}/export/{}/status.json", job.kind.path(), job.id),
+        params: job.plan.shown.clone(),
+    }
+}
+
+/// Any job: an import's batch or an export.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub(super) enum JobView {
+    Import(ImportJobView),
+    Export(ExportJobView),
+}
+
+/// Every job, and the most that ran at once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct JobsView {
+    jobs: Vec<JobView>,
+    most_importing_at_once: usize,
+    most_processing_exports_at_once: usize,
 }
 
 /// Every retained job: imports first, then exports, each oldest first.
-pub(super) async fn jobs(state: AppState) -> axum::Json<Value> {
-    let mut jobs: Vec<Value> = state
+pub(super) async fn jobs(state: AppState) -> axum::Json<JobsView> {
+    let mut jobs: Vec<JobView> = state
         .engine
         .jobs()
         .iter()
-        .map(|job| job_view(job))
+        .map(|job| JobView::Import(job_view(job)))
         .collect();
     jobs.extend(
         state
             .exports
             .jobs()
             .iter()
-            .map(|job| export_view(&state, job)),
+            .map(|job| JobView::Export(export_view(&state, job))),
     );
-    axum::Json(json!({
-        "jobs": jobs,
-        "mostImportingAtOnce": state.engine.most_importing_seen(),
-        "mostProcessingExportsAtOnce": state.exports.most_processing_seen(),
-    }))
+    axum::Json(JobsView {
+        jobs,
+        most_importing_at_once: state.engine.most_importing_seen(),
+        most_processing_exports_at_once: state.exports.most_processing_seen(),
+    })
 }
 
 /// The job a path segment names: a batch id, or an export id.
@@ -130,17 +197,17 @@ fn find_job(state: &AppState, segment: &str) -> Result<Found, ControlError> {
         .ok_or_else(|| not_found(format!("no export {id}")))
 }
 
-fn view(state: &AppState, found: &Found) -> Value {
+fn view(state: &AppState, found: &Found) -> JobView {
     match found {
-        Found::Import(job) => job_view(job),
-        Found::Export(job) => export_view(state, job),
+        Found::Import(job) => JobView::Import(job_view(job)),
+        Found::Export(job) => JobView::Export(export_view(state, job)),
     }
 }
 
 pub(super) async fn job(
     state: AppState,
     Segment(segment): Segment,
-) -> Result<axum::Json<Value>, ControlError> {
+) -> Result<axum::Json<JobView>, ControlError> {
     Ok(axum::Json(view(&state, &find_job(&state, &segment)?)))
 }
 
@@ -159,10 +226,7 @@ pub(super) async fn export_file(
     let name = format!("export-{}.{}", job.id, job.plan.format.name());
     Ok((
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/plain;charset=UTF-8".to_owned(),
-            ),
+            (axum::http::header::CONTENT_TYPE, FILE_TYPE.to_owned()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"{name}\""),
@@ -173,8 +237,47 @@ pub(super) async fn export_file(
         .into_response())
 }
 
+/// The content type of an export file served here, whatever its format, so a browser shows
+/// it rather than saving it.
+pub(super) const FILE_TYPE: &str = "text/plain;charset=UTF-8";
+
 /// The longest a wait may last, so a forgotten test cannot hold a connection for ever.
 const MAX_WAIT: Duration = Duration::from_secs(600);
+
+/// What a wait waits for.
+#[derive(IntoParams)]
+#[into_params(rename_all = "camelCase")]
+pub(super) struct WaitParams {
+    /// A status of the job's kind; the end (`Complete` or `Completed`) when absent.
+    status: Option<String>,
+    /// For an import, the rows it must have handled too; 0 when absent.
+    #[param(value_type = Option<u64>)]
+    rows: u64,
+    /// How long to wait, in milliseconds: 30 000 when absent, 600 000 at most.
+    #[param(value_type = Option<u64>)]
+    timeout_ms: Duration,
+}
+
+impl WaitParams {
+    fn read(params: &Params) -> Result<WaitParams, ControlError> {
+        let number = |name: &str| -> Result<Option<u64>, ControlError> {
+            params
+                .get(name)
+                .map(|text| {
+                    text.parse()
+                        .map_err(|_| bad_request(format!("{name} must be a number")))
+                })
+                .transpose()
+        };
+        Ok(WaitParams {
+            status: params.get("status").map(str::to_owned),
+            rows: number("rows")?.unwrap_or(0),
+            timeout_ms: number("timeoutMs")?
+                .map_or(Duration::from_secs(30), Duration::from_millis)
+                .min(MAX_WAIT),
+        })
+    }
+}
 
 /// Answers once the job reaches `status` (or a later one) and, for an import with `rows=N`,
 /// has handled at least N rows; or 408 after `timeoutMs` of real time. Waiting for the end
@@ -185,29 +288,20 @@ pub(super) async fn wait_for_job(
     request: axum::extract::Request,
 ) -> Result<Response, ControlError> {
     let params = Params::parse(request.uri().query().unwrap_or_default().as_bytes());
-    let timeout = match params.get("timeoutMs") {
-        None => Duration::from_secs(30),
-        Some(text) => Duration::from_millis(
-            text.parse()
-                .map_err(|_| bad_request("timeoutMs must be a number"))?,
-        ),
-    }
-    .min(MAX_WAIT);
+    let WaitParams {
+        status,
+        rows,
+        timeout_ms: timeout,
+    } = WaitParams::read(&params)?;
     let found = find_job(&state, &segment)?;
     let reached = match &found {
         Found::Import(job) => {
-            let target = match params.get("status").unwrap_or("Complete") {
+            let target = match status.as_deref().unwrap_or("Complete") {
                 "Queued" => JobStatus::Queued,
                 "Importing" => JobStatus::Importing,
                 "Complete" => JobStatus::Complete,
                 "Failed" => JobStatus::Failed,
                 other => return Err(bad_request(format!("unknown status '{other}'"))),
-            };
-            let rows: u64 = match params.get("rows") {
-                None => 0,
-                Some(text) => text
-                    .parse()
-                    .map_err(|_| bad_request("rows must be a number"))?,
             };
             let mut changes = job.subscribe();
             let reached = |s: &crate::jobs::JobSnapshot| {
@@ -219,7 +313,7 @@ pub(super) async fn wait_for_job(
                 .is_ok_and(|changed| changed.is_ok())
         }
         Found::Export(job) => {
-            let wanted = params.get("status").unwrap_or("Completed");
+            let wanted = status.as_deref().unwrap_or("Completed");
             let target = ExportStatus::parse(wanted)
                 .ok_or_else(|| bad_request(format!("unknown status '{wanted}'")))?;
             let mut changes = job.subscribe();
@@ -238,10 +332,19 @@ pub(super) async fn wait_for_job(
 }
 
 /// The export limits and the quota spent today.
-pub(super) async fn export_limits(state: AppState) -> axum::Json<Value> {
-    let mut view = json!(state.exports.limits());
-    view["quota"] = json!(state.exports.quota());
-    axum::Json(view)
+/// The export limits, and the quota spent today.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ExportLimitsView {
+    #[serde(flatten)]
+    limits: ExportLimits,
+    quota: QuotaUsage,
+}
+
+pub(super) async fn export_limits(state: AppState) -> axum::Json<ExportLimitsView> {
+    axum::Json(ExportLimitsView {
+        limits: state.exports.limits(),
+        quota: state.exports.quota(),
+    })
 }
 
 /// Sets the export limits: `maxQueued`, `maxProcessing`, `dailyQuotaMb`,

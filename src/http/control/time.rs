@@ -3,39 +3,51 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{ControlError, bad_request, parse_body};
 use crate::clock::ClockMode;
 use crate::jobs::Timing;
 use crate::state::{AppState, timing_preset};
 
-fn clock_view(state: &AppState) -> axum::Json<Value> {
-    axum::Json(json!({ "mode": state.clock.mode(), "now": state.clock.now().to_rfc3339() }))
+/// The clock's mode and its time.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ClockView {
+    mode: ClockMode,
+    /// RFC 3339.
+    now: String,
 }
 
-pub(super) async fn clock(state: AppState) -> axum::Json<Value> {
+fn clock_view(state: &AppState) -> axum::Json<ClockView> {
+    axum::Json(ClockView {
+        mode: state.clock.mode(),
+        now: state.clock.now().to_rfc3339(),
+    })
+}
+
+pub(super) async fn clock(state: AppState) -> axum::Json<ClockView> {
     clock_view(&state)
 }
 
-#[derive(Deserialize)]
-struct ClockChange {
+#[derive(Deserialize, ToSchema)]
+pub(super) struct ClockChange {
     mode: ClockMode,
 }
 
 pub(super) async fn set_clock(
     state: AppState,
     body: Bytes,
-) -> Result<axum::Json<Value>, ControlError> {
+) -> Result<axum::Json<ClockView>, ControlError> {
     let change: ClockChange = parse_body(&body)?;
     state.clock.set_mode(change.mode);
     Ok(clock_view(&state))
 }
 
-#[derive(Deserialize)]
+/// Exactly one of the two.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Advance {
+pub(super) struct Advance {
     seconds: Option<u64>,
     milliseconds: Option<u64>,
 }
@@ -43,7 +55,7 @@ struct Advance {
 pub(super) async fn advance_clock(
     state: AppState,
     body: Bytes,
-) -> Result<axum::Json<Value>, ControlError> {
+) -> Result<axum::Json<ClockView>, ControlError> {
     let advance: Advance = parse_body(&body)?;
     let millis = match (advance.seconds, advance.milliseconds) {
         (Some(seconds), None) => seconds.saturating_mul(1000),
@@ -63,9 +75,9 @@ pub(super) async fn timing(state: AppState) -> axum::Json<Timing> {
 }
 
 /// `{"queueDelayMs": N, "rowsPerSecond": N}`, or `{"preset": "marketo"}` (or `"instant"`).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged, deny_unknown_fields)]
-enum TimingChange {
+pub(super) enum TimingChange {
     Preset { preset: String },
     Values(Timing),
 }
