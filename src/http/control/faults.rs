@@ -5,9 +5,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{ControlError, bad_request, not_found, parse_body};
-use crate::faults::RuleSpec;
+use crate::faults::FaultRule;
 use crate::http::extract::Segment;
-use crate::limits::LimitSettings;
+use crate::limits::CallLimits;
 use crate::state::AppState;
 
 pub(super) async fn list(state: AppState) -> axum::Json<Value> {
@@ -19,7 +19,7 @@ pub(super) async fn add(
     state: AppState,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<Value>), ControlError> {
-    let spec: RuleSpec = parse_body(&body)?;
+    let spec: FaultRule = parse_body(&body)?;
     let rule = state
         .faults
         .add(spec)
@@ -58,8 +58,8 @@ pub(super) async fn limits(state: AppState) -> axum::Json<Value> {
 pub(super) async fn set_limits(
     state: AppState,
     body: Bytes,
-) -> Result<axum::Json<LimitSettings>, ControlError> {
-    let settings: LimitSettings = parse_body(&body)?;
+) -> Result<axum::Json<CallLimits>, ControlError> {
+    let settings: CallLimits = parse_body(&body)?;
     if settings.rate_window_secs == 0 {
         return Err(bad_request("rateWindowSecs must be at least 1"));
     }

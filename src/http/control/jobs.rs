@@ -176,50 +176,48 @@ pub(super) async fn export_file(
 /// The longest a wait may last, so a forgotten test cannot hold a connection for ever.
 const MAX_WAIT: Duration = Duration::from_secs(600);
 
-/// Answers once the job reaches `status` (or a later one) and, for an import with `rows=N`,
-/// has handled at least N rows; or 408 after `timeoutMs` of real time. Waiting for the end
-/// (`Complete` of an import, `Completed` of an export) is satisfied by any end.
-pub(super) async fn wait_for_job(
-    state: AppState,
-    Segment(segment): Segment,
-    request: axum::extract::Request,
-) -> Result<Response, ControlError> {
-    let params = Params::parse(request.uri().query().unwrap_or_default().as_bytes());
-    let timeout = match params.get("timeoutMs") {
-        None => Duration::from_secs(30),
-        Some(text) => Duration::from_millis(
-            text.parse()
-                .map_err(|_| bad_request("timeoutMs must be a number"))?,
-        ),
-    }
-    .min(MAX_WAIT);
-    let found = find_job(&state, &segment)?;
+/// How long a wait lasts when the caller names no timeout.
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// What a wait asks for: the job (a batch id or an export id), the status (the end when
+/// absent), for an import the rows handled, and how long to wait at most (real time).
+pub(crate) struct Wait<'a> {
+    pub job: &'a str,
+    pub status: Option<&'a str>,
+    pub rows: u64,
+    pub timeout: Duration,
+}
+
+/// Waits until the job reaches the status (or a later one) and, for an import, has handled
+/// the rows; whether it did in time, and the job as it is then. Waiting for the end
+/// (`Complete` of an import, `Completed` of an export) is satisfied by any end. Both the
+/// wait route and the Rust API wait here.
+pub(crate) async fn wait_for(
+    state: &AppState,
+    wait: Wait<'_>,
+) -> Result<(bool, Value), ControlError> {
+    let timeout = wait.timeout.min(MAX_WAIT);
+    let found = find_job(state, wait.job)?;
     let reached = match &found {
         Found::Import(job) => {
-            let target = match params.get("status").unwrap_or("Complete") {
+            let target = match wait.status.unwrap_or("Complete") {
                 "Queued" => JobStatus::Queued,
                 "Importing" => JobStatus::Importing,
                 "Complete" => JobStatus::Complete,
                 "Failed" => JobStatus::Failed,
                 other => return Err(bad_request(format!("unknown status '{other}'"))),
             };
-            let rows: u64 = match params.get("rows") {
-                None => 0,
-                Some(text) => text
-                    .parse()
-                    .map_err(|_| bad_request("rows must be a number"))?,
-            };
             let mut changes = job.subscribe();
             let reached = |s: &crate::jobs::JobSnapshot| {
                 s.status.rank() >= target.rank()
-                    && (s.counters.rows() >= rows || s.status.is_terminal())
+                    && (s.counters.rows() >= wait.rows || s.status.is_terminal())
             };
             tokio::time::timeout(timeout, changes.wait_for(reached))
                 .await
                 .is_ok_and(|changed| changed.is_ok())
         }
         Found::Export(job) => {
-            let wanted = params.get("status").unwrap_or("Completed");
+            let wanted = wait.status.unwrap_or("Completed");
             let target = ExportStatus::parse(wanted)
                 .ok_or_else(|| bad_request(format!("unknown status '{wanted}'")))?;
             let mut changes = job.subscribe();
@@ -229,12 +227,43 @@ pub(super) async fn wait_for_job(
                 .is_ok_and(|changed| changed.is_ok())
         }
     };
+    Ok((reached, view(state, &found)))
+}
+
+/// Answers once the job reaches `status` (or a later one) and, for an import with `rows=N`,
+/// has handled at least N rows; or 408 after `timeoutMs` of real time.
+pub(super) async fn wait_for_job(
+    state: AppState,
+    Segment(segment): Segment,
+    request: axum::extract::Request,
+) -> Result<Response, ControlError> {
+    let params = Params::parse(request.uri().query().unwrap_or_default().as_bytes());
+    let timeout = match params.get("timeoutMs") {
+        None => DEFAULT_WAIT,
+        Some(text) => Duration::from_millis(
+            text.parse()
+                .map_err(|_| bad_request("timeoutMs must be a number"))?,
+        ),
+    };
+    let rows: u64 = match params.get("rows") {
+        None => 0,
+        Some(text) => text
+            .parse()
+            .map_err(|_| bad_request("rows must be a number"))?,
+    };
+    let wait = Wait {
+        job: &segment,
+        status: params.get("status"),
+        rows,
+        timeout,
+    };
+    let (reached, view) = wait_for(&state, wait).await?;
     let status = if reached {
         StatusCode::OK
     } else {
         StatusCode::REQUEST_TIMEOUT
     };
-    Ok((status, axum::Json(view(&state, &found))).into_response())
+    Ok((status, axum::Json(view)).into_response())
 }
 
 /// The export limits and the quota spent today.

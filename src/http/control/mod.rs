@@ -9,6 +9,9 @@ mod instances;
 mod jobs;
 mod time;
 
+pub(crate) use data::{reset_instances, seed_off_thread};
+pub(crate) use jobs::{DEFAULT_WAIT, Wait, wait_for};
+
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -140,8 +143,8 @@ async fn openapi() -> axum::Json<Value> {
     )
 }
 
-/// A control-plane failure.
-pub struct ControlError(StatusCode, String);
+/// A control-plane failure: the HTTP status and why.
+pub struct ControlError(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
