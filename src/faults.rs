@@ -259,7 +259,7 @@ pub struct Rule {
 
 impl FaultRule {
     /// Checks the rule has exactly one target and one effect.
-    pub fn into_rule(self, id: u64) -> Result<Rule, InvalidRule> {
+    pub(crate) fn into_rule(self, id: u64) -> Result<Rule, InvalidRule> {
         let effects = [
             self.code.is_some(),
             self.http_status.is_some(),

@@ -227,3 +227,29 @@ fn optional_time<'de, D: Deserializer<'de>>(
         .map(|text| parse(&text))
         .transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_that_ends_before_the_status_says_where_the_job_stayed() {
+        let view = serde_json::json!({"batchId": 1001, "status": "Queued"});
+        let outcome = waited::<ImportJob>("1001", "Complete", false, view);
+        assert_eq!(
+            outcome,
+            Err(Error::TimedOut {
+                job: "1001".into(),
+                wanted: "Complete".into(),
+                last: "Queued".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn times_convert_both_ways_on_either_side_of_the_epoch() {
+        for millis in [0, 1, -1, 1_767_225_600_123, -86_400_000] {
+            assert_eq!(timestamp(system_time(Timestamp(millis))), Timestamp(millis));
+        }
+    }
+}
