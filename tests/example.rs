@@ -183,10 +183,14 @@ async fn an_export_is_waited_for_until_its_file_is_ready() {
     assert_eq!(export.number_of_records, Some(2));
 }
 
-#[tokio::test]
-async fn waiting_for_an_unknown_batch_is_refused_as_the_route_refuses_it() {
-    let server = MockServer::start().await;
-    let unknown = server.wait_for_import(999_999, JobStatus::Complete).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn waiting_for_an_unknown_batch_on_another_task_is_refused_as_the_route_refuses_it() {
+    let server = std::sync::Arc::new(MockServer::start().await);
+    let waiting = tokio::spawn({
+        let server = server.clone();
+        async move { server.wait_for_import(999_999, JobStatus::Complete).await }
+    });
+    let unknown = waiting.await.unwrap();
     assert!(
         matches!(unknown, Err(Error::Refused { status: 404, .. })),
         "{unknown:?}"
