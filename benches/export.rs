@@ -4,7 +4,7 @@
 //! writer writing the same rows from memory (the floor). Each pair is run in turns and the
 //! pair with the median ratio is reported. Also the memory an activity takes.
 //!
-//! `cargo bench --bench export [-- --smoke] [-- --bytes N --runs R]`.
+//! `cargo bench --features internals --bench export [-- --smoke] [-- --bytes N --runs R]`.
 
 mod common;
 

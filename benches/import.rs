@@ -7,9 +7,9 @@
 //! nothing), the same leads with other values (every row an update that changes some), a file
 //! half of whose leads exist, and new leads and re-imports of two other file shapes.
 //!
-//! `cargo bench --bench import [-- --smoke] [-- --bytes N --runs R]`; `--import-only` runs the
-//! first case without the floor and prints nothing but the timing (for a profiler);
-//! `--case NAME` (new, same, changed, mixed) picks the case it runs.
+//! `cargo bench --features internals --bench import [-- --smoke] [-- --bytes N --runs R]`;
+//! `--import-only` runs the first case without the floor and prints nothing but the timing (for
+//! a profiler); `--case NAME` (new, same, changed, mixed) picks the case it runs.
 
 mod common;
 

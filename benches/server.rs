@@ -21,9 +21,9 @@
 //!   every import completes, the slowest against the fastest, and status polling's p99 while
 //!   they run against its p99 with no import running.
 //!
-//! `cargo bench --bench server -- [--smoke] [--server BIN] [--minimal BIN] [--wrk BIN]`; the
-//! minimal server is built by `cargo build --release --example minimal_axum`. Prints `ROW|...`
-//! lines for `scripts/bench.sh` and progress on stderr.
+//! `cargo bench --features internals --bench server -- [--smoke] [--server BIN] [--minimal BIN]
+//! [--wrk BIN]`; the minimal server is built by `cargo build --release --example minimal_axum`.
+//! Prints `ROW|...` lines for `scripts/bench.sh` and progress on stderr.
 
 mod common;
 

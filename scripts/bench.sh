@@ -50,8 +50,10 @@ echo "== building (release)" >&2
 BUILD_LOG="$(mktemp -t bench-build.XXXXXX)"
 RESULTS="$(mktemp -t bench-results.XXXXXX)"
 trap 'rm -f "$RESULTS" "$BUILD_LOG"' EXIT
-cargo build --release --locked --bin marketo-bulk-mock --example minimal_axum --bench import \
-    --bench export --bench server --message-format=json-render-diagnostics >"$BUILD_LOG"
+# The benches reach the import and export cores through the `internals` feature.
+cargo build --release --locked --features internals --bin marketo-bulk-mock \
+    --example minimal_axum --bench import --bench export --bench server \
+    --message-format=json-render-diagnostics >"$BUILD_LOG"
 
 # The path of a built executable of one kind (bin, example, bench), from cargo's messages.
 built() {

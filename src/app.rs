@@ -67,8 +67,9 @@ impl App {
         self.addr
     }
 
-    pub fn port(&self) -> u16 {
-        self.addr.port()
+    /// The instances it serves, for the Rust API to act on.
+    pub fn instances(&self) -> Arc<Instances> {
+        self.instances.clone()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish and gives

@@ -164,11 +164,6 @@ impl Tokens {
         }
         table.current = None;
     }
-
-    /// Forgets every token.
-    pub fn clear(&self) {
-        *self.table() = TokenTable::default();
-    }
 }
 
 #[cfg(test)]

@@ -82,7 +82,9 @@ fn system_now() -> Timestamp {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ClockMode {
+    /// Runs with the wall clock (from wherever it was set or advanced to).
     Real,
+    /// Stands still until advanced.
     Frozen,
 }
 
@@ -139,9 +141,14 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(mode: ClockMode) -> Clock {
+        Clock::starting_at(mode, system_now())
+    }
+
+    /// A clock that shows `start` now: standing there when frozen, running on from it when real.
+    pub fn starting_at(mode: ClockMode, start: Timestamp) -> Clock {
         let value = match mode {
-            ClockMode::Real => 0,
-            ClockMode::Frozen => system_now().0,
+            ClockMode::Real => start.0 - system_now().0,
+            ClockMode::Frozen => start.0,
         };
         Clock {
             state: Arc::new(AtomicI64::new(ClockState { mode, value }.pack())),
@@ -243,6 +250,14 @@ mod tests {
         let later = clock.advance(Duration::from_secs(90));
         assert_eq!(later.millis() - start.millis(), 90_000);
         assert_eq!(clock.now(), later);
+    }
+
+    #[test]
+    fn a_clock_starts_at_the_time_it_is_given_in_either_mode() {
+        let start = Timestamp(1_700_000_000_000);
+        assert_eq!(Clock::starting_at(ClockMode::Frozen, start).now(), start);
+        let running = Clock::starting_at(ClockMode::Real, start).now();
+        assert!(running >= start && running.millis() - start.millis() < 5_000);
     }
 
     #[test]

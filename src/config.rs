@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::clock::ClockMode;
+use crate::clock::{ClockMode, Timestamp};
 use crate::export::ExportLimits;
+use crate::instances::InstanceSpec;
 use crate::jobs::Timing;
-use crate::limits::LimitSettings;
+use crate::limits::CallLimits;
 use crate::state::timing_preset;
 
 /// A faithful, stateful emulator of Adobe Marketo's Bulk Import and Bulk Extract APIs.
@@ -68,11 +69,11 @@ pub struct Config {
     pub max_importing_jobs: u32,
 
     /// Export jobs queued or processing before an enqueue is refused with 1029.
-    #[arg(long, env = "MARKETO_MOCK_MAX_QUEUED_EXPORTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MARKETO_MOCK_MAX_QUEUED_EXPORTS", default_value_t = ExportLimits::default().max_queued as u32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_queued_exports: u32,
 
     /// Export jobs processing at once.
-    #[arg(long, env = "MARKETO_MOCK_MAX_PROCESSING_EXPORTS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MARKETO_MOCK_MAX_PROCESSING_EXPORTS", default_value_t = ExportLimits::default().max_processing as u32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_processing_exports: u32,
 
     /// Megabytes of export files a day may produce (from midnight US Central) before create
@@ -80,16 +81,16 @@ pub struct Config {
     #[arg(
         long,
         env = "MARKETO_MOCK_EXPORT_DAILY_QUOTA_MB",
-        default_value_t = 500
+        default_value_t = ExportLimits::default().daily_quota_mb
     )]
     pub export_daily_quota_mb: u64,
 
     /// How long a completed export's file can be downloaded, in hours of the mock's clock.
-    #[arg(long, env = "MARKETO_MOCK_EXPORT_FILE_RETENTION_HOURS", default_value_t = 7 * 24)]
+    #[arg(long, env = "MARKETO_MOCK_EXPORT_FILE_RETENTION_HOURS", default_value_t = ExportLimits::default().file_retention_hours)]
     pub export_file_retention_hours: u64,
 
     /// How long an export job can be asked about after it ended, in hours of the mock's clock.
-    #[arg(long, env = "MARKETO_MOCK_EXPORT_JOB_RETENTION_HOURS", default_value_t = 30 * 24)]
+    #[arg(long, env = "MARKETO_MOCK_EXPORT_JOB_RETENTION_HOURS", default_value_t = ExportLimits::default().job_retention_hours)]
     pub export_job_retention_hours: u64,
 
     /// Milliseconds (of the mock's clock) a job waits in `Queued` before it may start.
@@ -103,6 +104,11 @@ pub struct Config {
     /// How the mock's clock starts: following real time, or frozen until advanced.
     #[arg(long, env = "MARKETO_MOCK_CLOCK", value_enum, default_value_t = ClockMode::Real)]
     pub clock: ClockMode,
+
+    /// The time the mock's clock shows at start (and after a reset), ISO 8601; the wall clock's
+    /// when absent.
+    #[arg(long, env = "MARKETO_MOCK_CLOCK_START", value_name = "TIME", value_parser = parse_clock_start)]
+    pub clock_start: Option<Timestamp>,
 
     /// Life of an access token, in seconds.
     #[arg(long, env = "MARKETO_MOCK_TOKEN_TTL_SECS", default_value_t = 3600)]
@@ -165,8 +171,18 @@ pub struct Config {
     #[arg(long, env = "MARKETO_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Instances made at start besides the default one and those of `--instances`; only the
+    /// Rust API sets them.
+    #[arg(skip)]
+    pub extra_instances: Vec<InstanceSpec>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+fn parse_clock_start(text: &str) -> Result<Timestamp, String> {
+    crate::iso8601::parse_time(text)
+        .ok_or_else(|| format!("'{text}' is not an ISO 8601 time such as 2026-01-15T09:00:00Z"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -203,8 +219,8 @@ impl Config {
         }
     }
 
-    pub fn limit_settings(&self) -> LimitSettings {
-        LimitSettings {
+    pub fn limit_settings(&self) -> CallLimits {
+        CallLimits {
             rate_limit: self.rate_limit,
             rate_window_secs: self.rate_window_secs,
             concurrency_limit: self.concurrency_limit,

@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,18 +22,26 @@ pub enum RequestEffect {
     Panic(bool),
 }
 
-/// A kind of job, as a job rule names the jobs it applies to: the three imports, the export
-/// types, or any job.
+/// A kind of job: the three imports and the four exports, as jobs show their type and fault
+/// rules name the jobs they apply to (where `Any` is every job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum JobType {
+    /// A lead import (`POST /bulk/v1/leads.json`).
     Leads,
+    /// A custom object import (`POST /bulk/v1/customobjects/{apiName}/import.json`).
     CustomObjects,
+    /// A program member import (`POST /bulk/v1/program/{programId}/members/import.json`).
     ProgramMembers,
+    /// A lead export (`/bulk/v1/leads/export/...`).
     LeadsExport,
+    /// A program member export (`/bulk/v1/program/members/export/...`).
     ProgramMembersExport,
+    /// A custom object export (`/bulk/v1/customobjects/{apiName}/export/...`).
     CustomObjectsExport,
+    /// An activity export (`/bulk/v1/activities/export/...`).
     ActivitiesExport,
+    /// Any job, in a fault rule.
     Any,
 }
 
@@ -98,21 +107,132 @@ pub enum Target {
     },
 }
 
-/// A rule as posted to `POST /_mock/faults`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// A fault rule, as posted to `POST /_mock/faults`: what it applies to (requests to a path,
+/// jobs, or rows), what it does, and how often.
+///
+/// ```
+/// use std::time::Duration;
+/// use marketo_bulk_mock::{FaultRule, JobType};
+///
+/// // The next two creates of a lead import answer Marketo's 1016 "Too many imports".
+/// let busy = FaultRule::request("/bulk/v1/leads.json").method("POST").code("1016").times(2);
+/// // Every status read waits a second first.
+/// let slow = FaultRule::request("/bulk/v1/leads/batch/*").latency(Duration::from_secs(1));
+/// // The next custom object import fails as a whole.
+/// let failed = FaultRule::job_failure(JobType::CustomObjects, "Import failed").times(1);
+/// // Rows whose email is blocked@example.com fail with this reason.
+/// let row = FaultRule::row_failure(JobType::Leads, "email", "blocked@example.com", "Blocked");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RuleSpec {
+pub struct FaultRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
     method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     latency_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     panic: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     job: Option<JobFault>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     row: Option<RowFault>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     times: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     seed: Option<u64>,
+}
+
+impl FaultRule {
+    /// A rule for the emulated calls whose path matches `path`, a glob where `*` matches
+    /// anything (slashes too) and `?` one character. Give it one effect: [`code`],
+    /// [`http_status`] or [`latency`].
+    ///
+    /// [`code`]: FaultRule::code
+    /// [`http_status`]: FaultRule::http_status
+    /// [`latency`]: FaultRule::latency
+    pub fn request(path: &str) -> FaultRule {
+        FaultRule {
+            path: Some(path.to_owned()),
+            ..FaultRule::default()
+        }
+    }
+
+    /// Limits a request rule to one HTTP method (`"POST"`).
+    pub fn method(mut self, method: &str) -> FaultRule {
+        self.method = Some(method.to_owned());
+        self
+    }
+
+    /// Answers with this Marketo error code (`"606"`, `"1016"`) and Marketo's message for it.
+    pub fn code(mut self, code: &str) -> FaultRule {
+        self.code = Some(code.to_owned());
+        self
+    }
+
+    /// Answers with this HTTP status and no Marketo envelope, as a proxy in front of Marketo
+    /// would.
+    pub fn http_status(mut self, status: u16) -> FaultRule {
+        self.http_status = Some(status);
+        self
+    }
+
+    /// Waits this long (real time), then serves the call normally.
+    pub fn latency(mut self, latency: Duration) -> FaultRule {
+        self.latency_ms = Some(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// A rule that makes the next job of `job_type` that starts end `Failed` with `message`.
+    pub fn job_failure(job_type: JobType, message: &str) -> FaultRule {
+        FaultRule {
+            job: Some(JobFault {
+                job_type,
+                fail_with: Some(message.to_owned()),
+                panic: false,
+            }),
+            ..FaultRule::default()
+        }
+    }
+
+    /// A rule that fails every imported row of a `job_type` job whose `column` (any case)
+    /// holds exactly `value`, with `reason` in the failures file.
+    pub fn row_failure(job_type: JobType, column: &str, value: &str, reason: &str) -> FaultRule {
+        FaultRule {
+            row: Some(RowFault {
+                job_type,
+                column: column.to_owned(),
+                value: value.to_owned(),
+                reason: reason.to_owned(),
+            }),
+            ..FaultRule::default()
+        }
+    }
+
+    /// Fires this many times, then goes; without it, a rule fires for ever.
+    pub fn times(mut self, times: u64) -> FaultRule {
+        self.times = Some(times);
+        self
+    }
+
+    /// Fires on this share (0 to 100) of the matches only.
+    pub fn percent(mut self, percent: f64) -> FaultRule {
+        self.percent = Some(percent);
+        self
+    }
+
+    /// Seeds the draws of [`percent`](FaultRule::percent), so a run repeats exactly.
+    pub fn seed(mut self, seed: u64) -> FaultRule {
+        self.seed = Some(seed);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -138,9 +258,9 @@ pub struct Rule {
     rng: SplitMix64,
 }
 
-impl RuleSpec {
+impl FaultRule {
     /// Checks the rule has exactly one target and one effect.
-    pub fn into_rule(self, id: u64) -> Result<Rule, InvalidRule> {
+    pub(crate) fn into_rule(self, id: u64) -> Result<Rule, InvalidRule> {
         let effects = [
             self.code.is_some(),
             self.http_status.is_some(),
@@ -318,7 +438,7 @@ impl Faults {
         }
     }
 
-    pub fn add(&self, spec: RuleSpec) -> Result<Rule, InvalidRule> {
+    pub fn add(&self, spec: FaultRule) -> Result<Rule, InvalidRule> {
         let mut state = self.lock();
         if state.1.len() >= MAX_RULES {
             return Err(InvalidRule(format!(
@@ -424,7 +544,7 @@ impl Faults {
 mod tests {
     use super::*;
 
-    fn spec(json: serde_json::Value) -> RuleSpec {
+    fn spec(json: serde_json::Value) -> FaultRule {
         serde_json::from_value(json).unwrap()
     }
 

@@ -19,8 +19,11 @@ use crate::state::AppState;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceSpec {
+    /// The client id its tokens are issued to.
     pub client_id: String,
+    /// The client secret the identity endpoint checks.
     pub client_secret: String,
+    /// The Munchkin id it reports, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub munchkin_id: Option<String>,
     /// A fixtures directory of its own; otherwise the server's fixtures, read once, shared.
@@ -31,6 +34,29 @@ pub struct InstanceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub seed: Option<PathBuf>,
+}
+
+impl InstanceSpec {
+    /// An instance with these credentials, the server's fixtures and no seed.
+    ///
+    /// ```
+    /// use marketo_bulk_mock::InstanceSpec;
+    ///
+    /// let spec = InstanceSpec {
+    ///     munchkin_id: Some("123-ABC-456".into()),
+    ///     ..InstanceSpec::new("team-b", "team-b-secret")
+    /// };
+    /// assert_eq!(spec.client_id, "team-b");
+    /// ```
+    pub fn new(client_id: &str, client_secret: &str) -> InstanceSpec {
+        InstanceSpec {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            munchkin_id: None,
+            fixtures: None,
+            seed: None,
+        }
+    }
 }
 
 /// Why an instance could not be made.
@@ -100,13 +126,14 @@ impl Instances {
             token_owners: DashMap::new(),
         };
         instances.create(InstanceSpec {
-            client_id: config.client_id.clone(),
-            client_secret: config.client_secret.clone(),
-            munchkin_id: None,
-            fixtures: None,
             seed: config.seed.clone(),
+            ..InstanceSpec::new(&config.client_id, &config.client_secret)
         })?;
-        for spec in instance_file(config.instances.as_deref())? {
+        let listed = instance_file(config.instances.as_deref())?;
+        for spec in listed
+            .into_iter()
+            .chain(config.extra_instances.iter().cloned())
+        {
             instances.create(spec)?;
         }
         Ok(instances)
@@ -198,13 +225,7 @@ impl Instances {
                     && !secret.is_empty()
                     && grant_type == Some("client_credentials") =>
             {
-                let spec = InstanceSpec {
-                    client_id: id.to_owned(),
-                    client_secret: secret.to_owned(),
-                    munchkin_id: None,
-                    fixtures: None,
-                    seed: None,
-                };
+                let spec = InstanceSpec::new(id, secret);
                 // Two first requests at once: whichever makes it, both then use it.
                 let _ = self.create(spec);
                 match self.get(id) {
@@ -319,12 +340,11 @@ impl Instances {
         all
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+    /// Stops every instance's engines at once: no job starts or goes on.
+    pub fn stop_all(&self) {
+        for entry in self.map.iter() {
+            entry.value().world().stop();
+        }
     }
 
     /// Stops every instance: their jobs get `deadline` to finish.
@@ -410,8 +430,7 @@ fn load_seed(world: &AppState, path: &Path) -> Result<(), InstanceError> {
         reason,
     };
     let request = serde_json::from_str(&text).map_err(|error| invalid(error.to_string()))?;
-    let outcome = crate::seed::seed(world, request);
-    match outcome.first_refusal() {
+    match crate::seed::seed(world, request).first_refusal() {
         Some(refusal) => Err(invalid(refusal)),
         None => Ok(()),
     }

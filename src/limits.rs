@@ -11,12 +11,22 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 
-/// The configured limits; `None` turns one off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+/// Marketo's API call limits, each off when `None`; the default has them all off and a
+/// 20-second rate window (Marketo's own limits are 100 calls in 20 seconds, 10 at once and
+/// 50,000 a day).
+///
+/// ```
+/// use marketo_bulk_mock::CallLimits;
+///
+/// let marketo = CallLimits { rate_limit: Some(100), concurrency_limit: Some(10), ..CallLimits::default() };
+/// assert_eq!(marketo.rate_window_secs, 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct LimitSettings {
+pub struct CallLimits {
     /// At most this many calls in any `rate_window_secs`.
     pub rate_limit: Option<u32>,
+    /// The window of `rate_limit`, in seconds of the mock's clock; at least 1.
     #[serde(default = "default_window")]
     pub rate_window_secs: u32,
     /// At most this many calls in flight at once.
@@ -27,6 +37,17 @@ pub struct LimitSettings {
 
 fn default_window() -> u32 {
     20
+}
+
+impl Default for CallLimits {
+    fn default() -> CallLimits {
+        CallLimits {
+            rate_limit: None,
+            rate_window_secs: default_window(),
+            concurrency_limit: None,
+            daily_quota: None,
+        }
+    }
 }
 
 /// Marketo's quota day starts at 12:00 AM CST (UTC-6).
@@ -56,7 +77,7 @@ struct Counters {
 
 #[derive(Debug)]
 pub struct ApiLimits {
-    settings: RwLock<LimitSettings>,
+    settings: RwLock<CallLimits>,
     counters: Mutex<Counters>,
     in_flight: Arc<AtomicUsize>,
 }
@@ -72,7 +93,7 @@ impl Drop for CallPermit {
 }
 
 impl ApiLimits {
-    pub fn new(settings: LimitSettings) -> ApiLimits {
+    pub fn new(settings: CallLimits) -> ApiLimits {
         ApiLimits {
             settings: RwLock::new(settings),
             counters: Mutex::new(Counters::default()),
@@ -80,12 +101,12 @@ impl ApiLimits {
         }
     }
 
-    pub fn settings(&self) -> LimitSettings {
+    pub fn settings(&self) -> CallLimits {
         *self.settings.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// New settings; the counts so far are kept.
-    pub fn set(&self, settings: LimitSettings) {
+    pub fn set(&self, settings: CallLimits) {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
     }
 
@@ -103,10 +124,6 @@ impl ApiLimits {
                 0
             },
         }
-    }
-
-    pub fn reset_counts(&self) {
-        *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = Counters::default();
     }
 
     /// Admits a call at `now`, or says which limit it hit. A refused call does not count.
@@ -168,7 +185,7 @@ mod tests {
 
     #[test]
     fn no_limits_by_default() {
-        let limits = ApiLimits::new(LimitSettings::default());
+        let limits = ApiLimits::new(CallLimits::default());
         let permits: Vec<_> = (0..1000)
             .map(|_| limits.admit(Timestamp(0)).unwrap())
             .collect();
@@ -177,7 +194,7 @@ mod tests {
 
     #[test]
     fn the_rate_limit_refuses_past_its_count_until_the_window_moves_on() {
-        let limits = ApiLimits::new(LimitSettings {
+        let limits = ApiLimits::new(CallLimits {
             rate_limit: Some(2),
             rate_window_secs: 20,
             ..Default::default()
@@ -198,7 +215,7 @@ mod tests {
 
     #[test]
     fn the_concurrency_limit_counts_calls_in_flight() {
-        let limits = ApiLimits::new(LimitSettings {
+        let limits = ApiLimits::new(CallLimits {
             concurrency_limit: Some(1),
             rate_window_secs: 20,
             ..Default::default()
@@ -214,7 +231,7 @@ mod tests {
 
     #[test]
     fn the_daily_quota_resets_at_midnight_central_time() {
-        let limits = ApiLimits::new(LimitSettings {
+        let limits = ApiLimits::new(CallLimits {
             daily_quota: Some(1),
             rate_window_secs: 20,
             ..Default::default()

@@ -114,10 +114,6 @@ impl Schema {
     pub fn fields(&self) -> &[FieldDef] {
         &self.fields
     }
-
-    pub fn ids(&self) -> impl Iterator<Item = FieldId> + '_ {
-        (0..self.fields.len()).map(|index| index as FieldId)
-    }
 }
 
 /// A validated value, kept in its type so read-back renders numbers as numbers.
@@ -431,6 +427,7 @@ impl Values {
     }
 
     /// The ids of the fields the record holds, in order.
+    #[cfg(test)]
     pub fn field_ids(&self) -> impl Iterator<Item = FieldId> + '_ {
         self.fields().map(|(field, _)| field)
     }
@@ -521,6 +518,7 @@ impl Values {
     }
 
     /// A text or date value without copying it, for comparisons.
+    #[cfg(test)]
     pub fn text(&self, field: FieldId) -> Option<&str> {
         match self.find(field)?.1 {
             ValueRef::Text(text) | ValueRef::Date(text) => Some(text),
@@ -540,11 +538,6 @@ impl Values {
     pub fn iter(&self) -> impl Iterator<Item = (FieldId, Value)> + '_ {
         self.fields()
             .map(|(field, value)| (field, value.to_value()))
-    }
-
-    /// Bytes the record takes.
-    pub fn encoded_len(&self) -> usize {
-        self.0.len()
     }
 }
 

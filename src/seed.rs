@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
-use utoipa::ToSchema;
 
 use crate::clock::Timestamp;
 use crate::error::ApiError;
@@ -21,85 +20,125 @@ use crate::store::Db;
 
 type Record = Map<String, Json>;
 
-/// The body of `POST /_mock/seed`, and of `GET /_mock/export`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+/// Records to seed, or an instance's whole state: the body of `POST /_mock/seed` and of
+/// `GET /_mock/export`.
+///
+/// Each record is a JSON object keyed by field API names, as an import's header names them.
+/// An export also writes the system fields (`id`, `createdAt`, ...), which a seed skips, so an
+/// export seeds back as it is.
+///
+/// ```
+/// use marketo_bulk_mock::Records;
+/// use serde_json::json;
+///
+/// let records = Records::new()
+///     .lead(json!({"email": "ada@example.com", "firstName": "Ada"}))
+///     .program_member("1001", json!({"email": "ada@example.com", "status": "Registered"}));
+/// assert_eq!(records.leads.len(), 1);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SeedRequest {
-    /// Lead records by field name.
+pub struct Records {
+    /// Leads, upserted by email as a lead import with no lookup field would.
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub leads: Vec<Record>,
-    /// Records by custom object name.
+    /// Custom object records by the object's API name (`car_c`), upserted by its dedupe fields.
     #[serde(default)]
     #[schema(value_type = BTreeMap<String, Vec<Object>>)]
     pub custom_objects: BTreeMap<String, Vec<Record>>,
-    /// Member records (with the lead's `email` or `leadId`, and `status`) by program id.
+    /// Program members by program id; each record names its lead by `email` and may give its
+    /// `status`.
     #[serde(default)]
     #[schema(value_type = BTreeMap<String, Vec<Object>>)]
     pub program_members: BTreeMap<String, Vec<Record>>,
 }
 
-/// The whole state, as `GET /_mock/export` answers it: the shape [`SeedRequest`] reads, plus
-/// the system fields a seed skips. Kept in store order, which a `BTreeMap` would lose.
-#[derive(Debug, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct StateDump {
-    #[schema(value_type = Vec<Object>)]
-    pub leads: Vec<Json>,
-    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
-    pub custom_objects: Map<String, Json>,
-    #[schema(value_type = BTreeMap<String, Vec<Object>>)]
-    pub program_members: Map<String, Json>,
-}
+impl Records {
+    /// No records.
+    pub fn new() -> Records {
+        Records::default()
+    }
 
-/// What became of every seeded record, by group as the request named them.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SeedReport {
-    pub leads: Vec<RecordReport>,
-    pub custom_objects: BTreeMap<String, Vec<RecordReport>>,
-    pub program_members: BTreeMap<String, Vec<RecordReport>>,
-}
+    /// Adds a lead.
+    ///
+    /// # Panics
+    ///
+    /// When `record` is not a JSON object.
+    pub fn lead(mut self, record: Json) -> Records {
+        self.leads.push(object(record));
+        self
+    }
 
-impl SeedReport {
-    /// The first record a seed did not import, named by its group and index, with its reason.
-    pub fn first_refusal(&self) -> Option<String> {
-        let refused = |reports: &[RecordReport]| {
-            reports
-                .iter()
-                .find(|report| report.status == "failed")
-                .map(|report| {
-                    let reason = report.reason.as_deref().unwrap_or("refused");
-                    format!("[{}]: {reason}", report.index)
-                })
-        };
-        if let Some(refusal) = refused(&self.leads) {
-            return Some(format!("leads{refusal}"));
-        }
-        for (group, named) in [
-            ("customObjects", &self.custom_objects),
-            ("programMembers", &self.program_members),
-        ] {
-            for (name, reports) in named {
-                if let Some(refusal) = refused(reports) {
-                    return Some(format!("{group}.{name}{refusal}"));
-                }
-            }
-        }
-        None
+    /// Adds a record of the custom object `api_name`.
+    ///
+    /// # Panics
+    ///
+    /// When `record` is not a JSON object.
+    pub fn custom_object(mut self, api_name: &str, record: Json) -> Records {
+        let records = self.custom_objects.entry(api_name.to_owned()).or_default();
+        records.push(object(record));
+        self
+    }
+
+    /// Adds a member of the program `program_id`.
+    ///
+    /// # Panics
+    ///
+    /// When `record` is not a JSON object.
+    pub fn program_member(mut self, program_id: &str, record: Json) -> Records {
+        let records = self
+            .program_members
+            .entry(program_id.to_owned())
+            .or_default();
+        records.push(object(record));
+        self
     }
 }
 
+fn object(record: Json) -> Record {
+    match record {
+        Json::Object(record) => record,
+        other => panic!("a record is a JSON object, not {other}"),
+    }
+}
+
+/// What a seed did with each record, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedReport {
+    /// One report per lead.
+    pub leads: Vec<RecordReport>,
+    /// One report per record, by custom object API name.
+    pub custom_objects: BTreeMap<String, Vec<RecordReport>>,
+    /// One report per member, by program id.
+    pub program_members: BTreeMap<String, Vec<RecordReport>>,
+}
+
 /// What became of one seeded record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordReport {
+    /// Its place in its list, from 0.
     pub index: usize,
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Whether it was imported.
+    pub status: RecordStatus,
+    /// Why it failed, as an import's failures file would say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// What an import's warnings file would say of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// Whether a seeded record was imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordStatus {
+    /// Upserted, perhaps with warnings.
+    Imported,
+    /// Refused, for its `reason`.
+    Failed,
 }
 
 /// System fields an export writes and a seed skips, so an export seeds back.
@@ -144,11 +183,12 @@ fn one_row_file(record: &Record, skip: &[&str]) -> Result<Bytes, ApiError> {
 }
 
 fn report(index: usize, outcome: Result<Vec<RowOutcome>, ApiError>) -> RecordReport {
+    let failed = RecordStatus::Failed;
     let (status, reason, warnings) = match outcome.map(|mut rows| rows.pop()) {
-        Ok(Some(Ok(warnings))) => ("imported", None, warnings),
-        Ok(Some(Err(reason))) => ("failed", Some(reason), Vec::new()),
-        Ok(None) => ("failed", Some("Empty record".to_owned()), Vec::new()),
-        Err(error) => ("failed", Some(error.to_string()), Vec::new()),
+        Ok(Some(Ok(warnings))) => (RecordStatus::Imported, None, warnings),
+        Ok(Some(Err(reason))) => (failed, Some(reason), Vec::new()),
+        Ok(None) => (failed, Some("Empty record".to_owned()), Vec::new()),
+        Err(error) => (failed, Some(error.to_string()), Vec::new()),
     };
     RecordReport {
         index,
@@ -210,7 +250,7 @@ impl Seeding<'_> {
 }
 
 /// Upserts every record the way an import would; reports each one.
-pub fn seed(state: &AppState, request: SeedRequest) -> SeedReport {
+pub fn seed(state: &AppState, request: Records) -> SeedReport {
     let seeding = Seeding {
         state,
         now: state.clock.now(),
@@ -277,8 +317,36 @@ pub fn seed(state: &AppState, request: SeedRequest) -> SeedReport {
     }
 }
 
+impl SeedReport {
+    /// The first record not imported, named by its list and index, with its reason:
+    /// `leads[0]: Invalid data type in field Lead Score`.
+    pub fn first_refusal(&self) -> Option<String> {
+        let refused = |reports: &[RecordReport]| {
+            let report = reports
+                .iter()
+                .find(|report| report.status == RecordStatus::Failed)?;
+            let reason = report.reason.as_deref().unwrap_or("refused");
+            Some(format!("[{}]: {reason}", report.index))
+        };
+        if let Some(refusal) = refused(&self.leads) {
+            return Some(format!("leads{refusal}"));
+        }
+        for (group, lists) in [
+            ("customObjects", &self.custom_objects),
+            ("programMembers", &self.program_members),
+        ] {
+            for (name, reports) in lists {
+                if let Some(refusal) = refused(reports) {
+                    return Some(format!("{group}.{name}{refusal}"));
+                }
+            }
+        }
+        None
+    }
+}
+
 /// The whole state, in the shape `seed` takes (plus the system fields it skips).
-pub fn export(db: &Db) -> StateDump {
+pub fn export(db: &Db) -> Json {
     let lead_schema = db.leads.schema();
     let leads: Vec<Json> = db
         .leads
@@ -347,9 +415,5 @@ pub fn export(db: &Db) -> StateDump {
             members.insert(program.id.to_string(), Json::Array(records));
         }
     }
-    StateDump {
-        leads,
-        custom_objects: objects,
-        program_members: members,
-    }
+    json!({ "leads": leads, "customObjects": objects, "programMembers": members })
 }

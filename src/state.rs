@@ -55,7 +55,10 @@ pub struct Shared {
 impl AppState {
     /// Builds one instance's world and starts its engines on the current runtime.
     pub fn new(config: &Config, spec: &InstanceSpec, fixtures: &Fixtures) -> AppState {
-        let clock = Clock::new(config.clock);
+        let clock = match config.clock_start {
+            Some(start) => Clock::starting_at(config.clock, start),
+            None => Clock::new(config.clock),
+        };
         let credentials = Credentials {
             client_id: spec.client_id.clone(),
             client_secret: spec.client_secret.clone(),

@@ -1,6 +1,9 @@
 //! Property tests over the import pipeline, in process: whatever table of values is written
 //! as CSV, TSV or SSV, every row is accounted for, imported values read back unchanged, and
 //! failed rows come back byte for byte.
+//!
+//! They reach the import core through the `internals` feature:
+//! `cargo test --features internals --test properties`.
 
 use std::sync::{Arc, RwLock};
 

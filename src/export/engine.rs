@@ -27,7 +27,15 @@ use crate::jobs::Timing;
 use crate::limits::quota_day;
 use crate::store::Db;
 
-/// Marketo's export limits, settable at run time.
+/// Marketo's export limits, settable at run time. The default is Marketo's own, as the flags'
+/// defaults are.
+///
+/// ```
+/// use marketo_bulk_mock::ExportLimits;
+///
+/// let tight = ExportLimits { daily_quota_mb: 1, ..ExportLimits::default() };
+/// assert_eq!(tight.max_processing, 2);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportLimits {
@@ -41,6 +49,18 @@ pub struct ExportLimits {
     pub file_retention_hours: u64,
     /// How long a job can be asked about, in hours.
     pub job_retention_hours: u64,
+}
+
+impl Default for ExportLimits {
+    fn default() -> ExportLimits {
+        ExportLimits {
+            max_queued: 10,
+            max_processing: 2,
+            daily_quota_mb: 500,
+            file_retention_hours: 7 * 24,
+            job_retention_hours: 30 * 24,
+        }
+    }
 }
 
 impl ExportLimits {
@@ -290,15 +310,6 @@ impl ExportEngine {
             .map_err(|_| ApiError::ExportNotCancellable(status))?;
         self.inner.wake.notify_one();
         Ok(())
-    }
-
-    /// Fails a job that is queued or processing; for the control plane.
-    pub fn fail(&self, job: &ExportJob, reason: String) -> bool {
-        let ok = job
-            .apply(ExportEvent::Fail(reason), self.inner.clock.now(), None)
-            .is_ok();
-        self.inner.wake.notify_one();
-        ok
     }
 
     /// Drops ended jobs past retention, and the oldest ended ones past [`MAX_RETAINED_JOBS`].

@@ -6,15 +6,22 @@ use serde::{Deserialize, Serialize};
 /// l's, although its prose writes one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ExportStatus {
+    /// Created, not yet enqueued.
     Created,
+    /// Enqueued, waiting for a processing slot.
     Queued,
+    /// Writing its file.
     Processing,
+    /// Its file can be downloaded.
     Completed,
+    /// Ended without a file.
     Failed,
+    /// Cancelled by its client.
     Cancelled,
 }
 
 impl ExportStatus {
+    /// Every status, in lifecycle order.
     pub const ALL: [ExportStatus; 6] = [
         ExportStatus::Created,
         ExportStatus::Queued,
@@ -24,6 +31,7 @@ impl ExportStatus {
         ExportStatus::Cancelled,
     ];
 
+    /// The status as Marketo spells it.
     pub fn name(self) -> &'static str {
         match self {
             ExportStatus::Created => "Created",
@@ -45,6 +53,7 @@ impl ExportStatus {
             .find(|status| status.name().eq_ignore_ascii_case(name))
     }
 
+    /// Whether the job has ended.
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -54,7 +63,7 @@ impl ExportStatus {
 
     /// How far along the lifecycle a status is, so a waiter for `Queued` is also satisfied by
     /// `Processing`, and one for `Completed` by any end.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             ExportStatus::Created => 0,
             ExportStatus::Queued => 1,

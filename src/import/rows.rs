@@ -44,6 +44,8 @@ impl Cells {
         self.ranges.len()
     }
 
+    // Only the `internals` feature exports the type, with `len`, where clippy wants this.
+    #[cfg(feature = "internals")]
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }

@@ -354,7 +354,8 @@ impl Engine {
         }
     }
 
-    /// Fails a job that has not ended; used by the control plane and by shutdown.
+    /// Fails a job that has not ended.
+    #[cfg(test)]
     pub fn fail(&self, id: BatchId, reason: String) -> bool {
         let Some(job) = self.inner.jobs.get(&id).map(|e| e.value().clone()) else {
             return false;

@@ -5,22 +5,28 @@ use utoipa::ToSchema;
 
 use super::counters::Counters;
 
+/// Where an import job is, as Marketo spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum JobStatus {
+    /// Waiting for an importing slot.
     Queued,
+    /// Importing its rows.
     Importing,
+    /// Every row was handled; some may have failed.
     Complete,
+    /// Ended without handling every row.
     Failed,
 }
 
 impl JobStatus {
+    /// Whether the job has ended.
     pub fn is_terminal(self) -> bool {
         matches!(self, JobStatus::Complete | JobStatus::Failed)
     }
 
     /// How far along the lifecycle a status is, so a waiter for `Importing` is also satisfied
     /// by `Complete`.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             JobStatus::Queued => 0,
             JobStatus::Importing => 1,

@@ -276,6 +276,8 @@ impl ActivityLog {
         self.count as usize
     }
 
+    // Only the `internals` feature exports the type, with `len`, where clippy wants this.
+    #[cfg(feature = "internals")]
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
@@ -318,6 +320,7 @@ impl ActivityLog {
     }
 
     /// The activity at a position of the log.
+    #[cfg(test)]
     pub fn get(&self, at: usize) -> Option<Activity<'_>> {
         Some(self.activity(self.entry_of(at)?, at))
     }
@@ -348,11 +351,13 @@ impl ActivityLog {
     }
 
     /// Entries stored, for the memory figures: a run of New Lead activities is one.
+    #[cfg(test)]
     pub fn entries(&self) -> usize {
         self.entries.len()
     }
 
     /// Bytes each stored entry takes, for the memory figures.
+    #[cfg(any(test, feature = "internals"))]
     pub const ENTRY_BYTES: usize = std::mem::size_of::<Entry>();
 }
 

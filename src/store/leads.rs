@@ -309,6 +309,8 @@ impl LeadDb {
         self.leads.len()
     }
 
+    // Only the `internals` feature exports the type, with `len`, where clippy wants this.
+    #[cfg(feature = "internals")]
     pub fn is_empty(&self) -> bool {
         self.leads.is_empty()
     }

@@ -11,7 +11,7 @@ pub mod smart_lists;
 
 use std::sync::Arc;
 
-pub use leads::{LeadDb, LeadId, UpsertError};
+pub use leads::{LeadDb, LeadId};
 pub use objects::ObjectDb;
 pub use programs::ProgramDb;
 

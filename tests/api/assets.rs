@@ -418,7 +418,7 @@ async fn asset_fixtures_are_replaced_file_by_file_and_programs_without_folders_g
             r#"{"channels": [], "programs": [{"id": 7, "name": "Bare", "type": "program", "channel": "Content", "workspace": "Default", "createdAt": "2025-01-01T00:00:00Z+0000", "updatedAt": "2025-01-02T00:00:00Z"}]}"#,
         ),
     ]);
-    let app = TestApp::spawn_with(|config| config.fixtures = Some(dir.0.clone())).await;
+    let app = TestApp::spawn_with(|server| server.fixtures(&dir.0)).await;
     assert_no_assets(&app.get_json("/rest/asset/v1/segmentation.json").await);
     assert_no_assets(&app.get_json("/rest/asset/v1/emails.json").await);
     let programs = app.get_json("/rest/asset/v1/programs.json").await;

@@ -134,7 +134,7 @@ async fn a_campaigns_fixture_in_the_fixtures_directory_replaces_the_bundled_one(
         "campaigns.json",
         r#"[{"id": 9, "name": "Lone", "type": "batch", "createdAt": "2025-05-05T05:05:05Z", "updatedAt": "2025-05-05T05:05:05Z"}]"#,
     )]);
-    let app = TestApp::spawn_with(|config| config.fixtures = Some(dir.0.clone())).await;
+    let app = TestApp::spawn_with(|server| server.fixtures(&dir.0)).await;
     let body = app.get_json("/rest/v1/campaigns.json").await;
     assert_eq!(
         body["result"],

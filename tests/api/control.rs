@@ -1,7 +1,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, json, sample};
+use marketo_bulk_mock::CallLimits;
+
+use crate::helpers::{TestApp, assert_error, json, paced, sample};
 
 impl TestApp {
     async fn control(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -113,7 +115,7 @@ async fn timing_is_read_set_and_has_a_realistic_preset() {
 
 #[tokio::test]
 async fn jobs_show_each_transition_time_and_a_wait_times_out_with_408() {
-    let app = TestApp::spawn_frozen(|config| config.rows_per_second = 1).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(0, 1))).await;
     let batch = app
         .import_leads("?listId=2001", sample("leads-good.csv"))
         .await;
@@ -322,7 +324,7 @@ async fn expiring_tokens_makes_them_answer_602() {
 
 #[tokio::test]
 async fn the_journal_records_emulated_calls_with_codes_and_batches_and_is_bounded() {
-    let app = TestApp::spawn_with(|config| config.journal_size = 3).await;
+    let app = TestApp::spawn_with(|server| server.journal_size(3)).await;
     let batch = app
         .import_leads_to_end("?format=csv", sample("leads-good.csv"))
         .await;
@@ -357,9 +359,12 @@ async fn the_journal_records_emulated_calls_with_codes_and_batches_and_is_bounde
 
 #[tokio::test]
 async fn the_rate_limit_answers_606_until_the_window_passes() {
-    let app = TestApp::spawn_frozen(|config| {
-        config.rate_limit = Some(2);
-        config.rate_window_secs = 20;
+    let app = TestApp::spawn_frozen(|server| {
+        server.call_limits(CallLimits {
+            rate_limit: Some(2),
+            rate_window_secs: 20,
+            ..CallLimits::default()
+        })
     })
     .await;
     let token = app.token().await;
@@ -379,13 +384,13 @@ async fn the_rate_limit_answers_606_until_the_window_passes() {
         "606",
         "Max rate limit '2' exceeded with in '20' secs",
     );
-    app.advance_clock(20).await;
+    app.advance_clock(20);
     assert_eq!(call().await["success"], true);
 }
 
 #[tokio::test]
 async fn the_daily_quota_answers_607_until_midnight_central_time() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.control(Method::PUT, "/_mock/limits", Some(json!({"dailyQuota": 1})))
         .await;
     // Identity calls do not count, so a fresh token each time changes nothing.
@@ -394,7 +399,7 @@ async fn the_daily_quota_answers_607_until_midnight_central_time() {
     assert_error(&app.get_json(path).await, "607", "Daily quota reached");
     let (_, limits) = app.control(Method::GET, "/_mock/limits", None).await;
     assert_eq!(limits["usage"]["callsToday"], 1);
-    app.advance_clock(86_400).await;
+    app.advance_clock(86_400);
     assert_eq!(app.get_json(path).await["success"], true);
 }
 
@@ -563,20 +568,20 @@ async fn a_reset_forgets_jobs_tokens_records_faults_and_the_journal() {
 
 #[tokio::test]
 async fn a_reset_during_running_imports_neither_panics_nor_leaks_their_rows() {
-    let app = TestApp::spawn_frozen(|config| config.rows_per_second = 1).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(0, 1))).await;
     let batch = app.import_leads("", sample("leads-good.csv")).await;
     app.wait_for(batch, "Importing").await;
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_for(batch, "Importing&rows=1").await;
     assert_eq!(app.control(Method::POST, "/_mock/reset", None).await.0, 204);
-    app.advance_clock(5).await;
+    app.advance_clock(5);
     let (_, export) = app.control(Method::GET, "/_mock/export", None).await;
     assert_eq!(export["leads"], json!([]));
     let fresh = app
         .import_leads("", b"email\nafter@example.com\n".to_vec())
         .await;
     app.wait_for(fresh, "Importing").await;
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_for(fresh, "Complete").await;
     let (_, export) = app.control(Method::GET, "/_mock/export", None).await;
     assert_eq!(export["leads"].as_array().unwrap().len(), 1, "{export}");

@@ -20,7 +20,7 @@ async fn import(app: &TestApp, api_name: &str, file: Vec<u8>) -> u64 {
 
 #[tokio::test]
 async fn a_car_import_completes_with_the_custom_object_status_shape() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end("", sample("leads-good.csv")).await;
     let batch = import(&app, "car_c", sample("cars.csv")).await;
     let mut body = app
@@ -86,9 +86,9 @@ async fn a_file_without_the_dedupe_column_fails_every_row_as_marketos_docs_show(
 
 #[tokio::test]
 async fn reimporting_a_vin_updates_the_record_instead_of_adding_one() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     import(&app, "car_c", b"vin,color\nWBA1,red\nwba2,green\n".to_vec()).await;
-    app.advance_clock(30).await;
+    app.advance_clock(30);
     import(&app, "car_c", b"vin,color,year\nWBA1,blue,2020\n".to_vec()).await;
     let body = app.get_json("/rest/v1/customobjects/car_c.json?filterType=vin&filterValues=WBA1,WBA2&fields=vin,color,year,createdAt,updatedAt").await;
     let records = body["result"].as_array().unwrap();

@@ -1,9 +1,14 @@
 //! Bulk extract through HTTP: every operation, filter, limit and error of Marketo's export
 //! jobs, for leads, program members and custom objects.
 
+use std::time::{Duration, SystemTime};
+
+use marketo_bulk_mock::ExportLimits;
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::helpers::{TestApp, assert_error, assert_request_id, sample};
 
@@ -333,30 +338,25 @@ async fn unknown_export_ids_and_ids_of_another_type_are_1013() {
 
 #[tokio::test]
 async fn every_lead_filter_selects_its_leads() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end("?listId=2001", sample("leads-good.csv"))
         .await;
-    app.advance_clock(86_400).await;
+    app.advance_clock(86_400);
     app.import_leads_to_end(
         "",
         b"email,company,customerTier\ndora@example.org,,Gold\neve@example.com,Initech,Silver\n"
             .to_vec(),
     )
     .await;
-    let clock: Value = app
-        .client
-        .get(app.url("/_mock/clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let now = marketo_bulk_mock::iso8601::parse_time(clock["now"].as_str().unwrap()).unwrap();
-    let iso = |millis: i64| marketo_bulk_mock::clock::Timestamp(millis).to_marketo();
+    let now = app.server.clock().now;
+    // Marketo's spelling: UTC, to the second.
+    let iso = |time: SystemTime| {
+        let time = OffsetDateTime::from(time).replace_nanosecond(0).unwrap();
+        time.format(&Rfc3339).unwrap()
+    };
+    let (second, hour) = (Duration::from_secs(1), Duration::from_secs(3_600));
     // Bounds are written to the second: the range ends a second after the frozen now.
-    let today =
-        json!({"startAt": iso(now.millis() - 3_600_000), "endAt": iso(now.millis() + 1_000)});
+    let today = json!({"startAt": iso(now - hour), "endAt": iso(now + second)});
     let emails =
         |file: String| -> Vec<String> { file.lines().skip(1).map(str::to_owned).collect() };
     let export = |filter: Value| {
@@ -401,12 +401,11 @@ async fn every_lead_filter_selects_its_leads() {
     );
     // `updatedAt` is the time of a lead's latest change: re-importing the same values is
     // none, changing a value is one.
-    app.advance_clock(3_600).await;
+    app.advance_clock(3_600);
     app.import_leads_to_end("", sample("leads-good.csv")).await;
     app.import_leads_to_end("", b"email,title\ncarla.rossi@example.com,CMO\n".to_vec())
         .await;
-    let last_hour =
-        json!({"startAt": iso(now.millis() + 1_000), "endAt": iso(now.millis() + 3_601_000)});
+    let last_hour = json!({"startAt": iso(now + second), "endAt": iso(now + second + hour)});
     assert_eq!(
         export(json!({"updatedAt": last_hour})).await,
         ["carla.rossi@example.com"]
@@ -745,7 +744,7 @@ async fn custom_object_exports_hold_the_records_linked_to_the_selected_leads() {
 
 #[tokio::test]
 async fn ten_exports_queue_two_process_and_the_eleventh_enqueue_is_refused_with_1029() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end("", b"email\na@x.com\n".to_vec())
         .await;
     app.pace_one_row_a_second().await;
@@ -783,7 +782,7 @@ async fn ten_exports_queue_two_process_and_the_eleventh_enqueue_is_refused_with_
     );
     assert_eq!(now.iter().filter(|s| *s == "Queued").count(), 8, "{now:?}");
     // A second of clock time finishes the two processing jobs (one record each).
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_export(&ids[0], "Completed").await;
     app.wait_export(&ids[3], "Processing").await;
     assert_eq!(app.enqueue(LEADS, &ids[10]).await["success"], json!(true));
@@ -792,7 +791,7 @@ async fn ten_exports_queue_two_process_and_the_eleventh_enqueue_is_refused_with_
 
 #[tokio::test]
 async fn enqueue_is_once_and_cancel_ends_a_created_queued_or_processing_job_keeping_its_times() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end("", b"email\na@x.com\n".to_vec())
         .await;
     app.pace_one_row_a_second().await;
@@ -835,7 +834,7 @@ async fn enqueue_is_once_and_cancel_ends_a_created_queued_or_processing_job_keep
         "1029",
         "Cannot cancel an export job in Cancelled state",
     );
-    app.advance_clock(5).await;
+    app.advance_clock(5);
     assert_eq!(
         app.export_status(LEADS, &processing).await["result"][0]["status"],
         json!("Cancelled")
@@ -845,7 +844,7 @@ async fn enqueue_is_once_and_cancel_ends_a_created_queued_or_processing_job_keep
     let completed = app.create_export(LEADS, body).await;
     app.enqueue(LEADS, &completed).await;
     app.wait_export(&completed, "Processing").await;
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_export(&completed, "Completed").await;
     assert_error(
         &app.cancel(LEADS, &completed).await,
@@ -856,7 +855,7 @@ async fn enqueue_is_once_and_cancel_ends_a_created_queued_or_processing_job_keep
 
 #[tokio::test]
 async fn a_job_exports_the_records_that_matched_when_it_started_processing() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end("?listId=2001", b"email\na@x.com\n".to_vec())
         .await;
     app.pace_one_row_a_second().await;
@@ -872,7 +871,7 @@ async fn a_job_exports_the_records_that_matched_when_it_started_processing() {
         .import_leads("?listId=2001", b"email\nb@x.com\n".to_vec())
         .await;
     app.wait_for(batch, "Importing").await;
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_for(batch, "Complete").await;
     app.wait_export(&id, "Completed").await;
     assert_eq!(app.file_text(LEADS, &id).await, "email\na@x.com\n");
@@ -880,7 +879,13 @@ async fn a_job_exports_the_records_that_matched_when_it_started_processing() {
 
 #[tokio::test]
 async fn the_daily_quota_refuses_create_and_enqueue_until_midnight_central_time() {
-    let app = TestApp::spawn_frozen(|config| config.export_daily_quota_mb = 1).await;
+    let app = TestApp::spawn_frozen(|server| {
+        server.export_limits(ExportLimits {
+            daily_quota_mb: 1,
+            ..ExportLimits::default()
+        })
+    })
+    .await;
     let mut file = b"email,notes\n".to_vec();
     for n in 0..9_000 {
         file.extend_from_slice(format!("lead{n}@example.com,{}\n", "x".repeat(100)).as_bytes());
@@ -910,7 +915,7 @@ async fn the_daily_quota_refuses_create_and_enqueue_until_midnight_central_time(
         .unwrap();
     assert_eq!(limits["quota"]["usedBytes"], json!(size));
     // The quota day starts at midnight US Central (06:00 UTC): a day later it is spent no more.
-    app.advance_clock(86_400).await;
+    app.advance_clock(86_400);
     assert_eq!(app.enqueue(LEADS, &waiting).await["success"], json!(true));
 }
 
@@ -996,9 +1001,9 @@ async fn the_list_pages_jobs_of_one_type_oldest_first_and_filters_by_status() {
         json!("1001")
     );
     // Jobs older than seven days leave the list.
-    let frozen = TestApp::spawn_frozen(|_| {}).await;
+    let frozen = TestApp::spawn_frozen(|server| server).await;
     frozen.create_export(LEADS, body).await;
-    frozen.advance_clock(7 * 86_400).await;
+    frozen.advance_clock(7 * 86_400);
     assert!(
         frozen
             .export_call(Method::GET, "leads/export.json?batchSize=300", None)
@@ -1011,22 +1016,22 @@ async fn the_list_pages_jobs_of_one_type_oldest_first_and_filters_by_status() {
 
 #[tokio::test]
 async fn a_file_is_kept_seven_days_and_a_job_thirty() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     let id = app
         .export_to_end(
             LEADS,
             json!({"fields": ["id"], "filter": {"staticListId": 2001}}),
         )
         .await;
-    app.advance_clock(7 * 86_400 - 1).await;
+    app.advance_clock(7 * 86_400 - 1);
     assert_eq!(app.download(LEADS, &id, None).await.0, 200);
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     assert_eq!(app.download(LEADS, &id, None).await.0, 404);
     assert_eq!(
         app.export_status(LEADS, &id).await["result"][0]["status"],
         json!("Completed")
     );
-    app.advance_clock(23 * 86_400).await;
+    app.advance_clock(23 * 86_400);
     assert_error(
         &app.export_status(LEADS, &id).await,
         "1013",

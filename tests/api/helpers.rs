@@ -1,26 +1,17 @@
-//! A test application on an ephemeral port, and typed helpers for talking to it.
+//! A test application on an ephemeral port, started through the crate's public API, and
+//! typed helpers for talking to it.
 
 use std::time::Duration;
 
-use marketo_bulk_mock::app::App;
-use marketo_bulk_mock::clock::ClockMode;
-use marketo_bulk_mock::config::Config;
+use marketo_bulk_mock::{ClockMode, MockServer, MockServerBuilder, Timing};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
+    /// The running server; dropping the app stops it.
+    pub server: MockServer,
 }
 
 /// Reads a bundled sample upload.
@@ -32,41 +23,40 @@ pub fn sample(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// Jobs wait `queue_delay_ms` queued, then import `rows_per_second` (0: unpaced).
+pub fn paced(queue_delay_ms: u64, rows_per_second: u64) -> Timing {
+    Timing {
+        queue_delay_ms,
+        rows_per_second,
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(|_| {}).await
+        TestApp::spawn_with(|server| server).await
     }
 
-    /// Spawns with the defaults changed by `configure` (always on 127.0.0.1, port 0).
-    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-        let mut config = Config::defaults();
-        config.host = "127.0.0.1".parse().unwrap();
-        config.port = 0;
-        configure(&mut config);
-        let app = App::build(&config).await.expect("app builds");
-        let base = format!("http://{}", app.local_addr());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until_stopped(async move {
-            let _ = stopped.await;
-        }));
+    /// Spawns with the defaults changed by `configure`.
+    pub async fn spawn_with(
+        configure: impl FnOnce(MockServerBuilder) -> MockServerBuilder,
+    ) -> TestApp {
+        let server = configure(MockServer::builder()).start().await;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
         TestApp {
-            base,
+            base: server.uri(),
             client,
-            stop: Some(stop),
+            server,
         }
     }
 
     /// Spawns with the clock frozen, so jobs move only when a test says.
-    pub async fn spawn_frozen(configure: impl FnOnce(&mut Config)) -> TestApp {
-        TestApp::spawn_with(|config| {
-            config.clock = ClockMode::Frozen;
-            configure(config);
-        })
-        .await
+    pub async fn spawn_frozen(
+        configure: impl FnOnce(MockServerBuilder) -> MockServerBuilder,
+    ) -> TestApp {
+        TestApp::spawn_with(|server| configure(server.clock(ClockMode::Frozen))).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -206,15 +196,8 @@ impl TestApp {
             .await
     }
 
-    pub async fn advance_clock(&self, seconds: u64) {
-        let response = self
-            .client
-            .post(self.url("/_mock/clock/advance"))
-            .json(&json!({ "seconds": seconds }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200);
+    pub fn advance_clock(&self, seconds: u64) {
+        self.server.advance_clock(Duration::from_secs(seconds));
     }
 
     pub async fn jobs(&self) -> Value {

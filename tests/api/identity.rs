@@ -32,9 +32,9 @@ async fn a_token_is_issued_by_get_with_the_four_documented_fields_and_no_caching
 
 #[tokio::test]
 async fn a_form_post_gets_the_same_token_with_its_remaining_life() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     let first = app.token().await;
-    app.advance_clock(100).await;
+    app.advance_clock(100);
     let response = app
         .client
         .post(app.url("/identity/oauth/token"))
@@ -97,13 +97,13 @@ async fn a_call_without_a_token_gets_600_and_an_unknown_token_601() {
 
 #[tokio::test]
 async fn a_token_past_its_hour_gets_602_and_identity_then_issues_a_new_one() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     let token = app.token().await;
-    app.advance_clock(3599).await;
+    app.advance_clock(3599);
     let path = app.url("/rest/v1/leads/partitions.json");
     let body: Value = json(app.client.get(&path).bearer_auth(&token)).await;
     assert_eq!(body["success"], true, "{body}");
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     let body: Value = json(app.client.get(&path).bearer_auth(&token)).await;
     assert_error(&body, "602", "Access token expired");
     assert_ne!(app.token().await, token);
@@ -191,9 +191,9 @@ pub async fn documented_routes(app: &TestApp) -> Vec<(String, String, bool)> {
 
 #[tokio::test]
 async fn every_emulated_route_in_the_route_table_refuses_a_missing_unknown_and_expired_token() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     let expired = app.token().await;
-    app.advance_clock(3600).await;
+    app.advance_clock(3600);
     let routes = documented_routes(&app).await;
     let protected: Vec<_> = routes
         .iter()

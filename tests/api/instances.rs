@@ -4,10 +4,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use marketo_bulk_mock::app::App;
-use marketo_bulk_mock::config::Config;
+use marketo_bulk_mock::{MockServer, MockServerBuilder};
 
-use crate::helpers::{TestApp, assert_error, json, sample, status};
+use crate::helpers::{TestApp, assert_error, json, paced, sample, status};
 use crate::identity::documented_routes;
 
 impl TestApp {
@@ -65,18 +64,10 @@ impl TestApp {
     }
 }
 
-fn open(config: &mut Config) {
-    config.open_instances = true;
-}
-
 #[tokio::test]
 async fn eight_open_instances_each_fill_a_queue_of_ten_with_no_1016() {
     // Paced, so every job stays queued or importing while the others are made.
-    let app = TestApp::spawn_with(|config| {
-        open(config);
-        config.rows_per_second = 1;
-    })
-    .await;
+    let app = TestApp::spawn_with(|server| server.open_instances().timing(paced(0, 1))).await;
     for worker in 0..8 {
         let token = app.token_of(&format!("worker-{worker}"), "secret").await;
         for _ in 0..10 {
@@ -101,7 +92,7 @@ async fn eight_open_instances_each_fill_a_queue_of_ten_with_no_1016() {
 
 #[tokio::test]
 async fn a_client_id_is_pinned_to_the_secret_it_first_sent() {
-    let app = TestApp::spawn_with(open).await;
+    let app = TestApp::spawn_with(MockServerBuilder::open_instances).await;
     app.token_of("worker", "first").await;
     let refused = app
         .client
@@ -127,7 +118,7 @@ async fn a_client_id_is_pinned_to_the_secret_it_first_sent() {
 
 #[tokio::test]
 async fn reset_faults_a_frozen_clock_and_expired_tokens_stay_in_their_instance() {
-    let app = TestApp::spawn_with(open).await;
+    let app = TestApp::spawn_with(MockServerBuilder::open_instances).await;
     let (a, b) = (
         app.token_of("worker-a", "s").await,
         app.token_of("worker-b", "s").await,
@@ -259,7 +250,7 @@ async fn reset_faults_a_frozen_clock_and_expired_tokens_stay_in_their_instance()
 
 #[tokio::test]
 async fn every_route_serves_the_instance_of_its_token_and_a_dropped_instance_answers_601() {
-    let app = TestApp::spawn_with(open).await;
+    let app = TestApp::spawn_with(MockServerBuilder::open_instances).await;
     let token = app.token_of("worker", "s").await;
     let routes = documented_routes(&app).await;
     let emulated: Vec<_> = routes
@@ -311,7 +302,7 @@ async fn every_route_serves_the_instance_of_its_token_and_a_dropped_instance_ans
 
 #[tokio::test]
 async fn an_instances_export_links_to_its_file_under_its_own_prefix() {
-    let app = TestApp::spawn_with(open).await;
+    let app = TestApp::spawn_with(MockServerBuilder::open_instances).await;
     let token = app.token_of("worker 3", "s").await;
     let created = json(
         app.client
@@ -405,9 +396,10 @@ async fn an_instances_file_with_a_seed_file_starts_with_that_data() {
             ),
         ],
     );
-    let app = TestApp::spawn_with(|config| {
-        config.instances = Some(dir.join("instances.json"));
-        config.seed = Some(dir.join("demo-seed.json"));
+    let app = TestApp::spawn_with(|server| {
+        server
+            .instances_file(dir.join("instances.json"))
+            .seed_file(dir.join("demo-seed.json"))
     })
     .await;
     let demo = app.token_of("demo", "s").await;
@@ -445,13 +437,11 @@ async fn a_bad_instances_file_or_seed_file_stops_the_start_up_and_says_why() {
             "leads[0]: Invalid data type in field Lead Score",
         ),
     ] {
-        let mut config = Config::defaults();
-        config.port = 0;
-        config.instances = Some(dir.join(file));
-        let error = App::build(&config)
+        let error = MockServer::builder()
+            .instances_file(dir.join(file))
+            .try_start()
             .await
-            .err()
-            .expect("the start-up fails")
+            .expect_err("the start-up fails")
             .to_string();
         assert!(error.contains(expected), "{file}: {error}");
         assert!(
@@ -459,10 +449,12 @@ async fn a_bad_instances_file_or_seed_file_stops_the_start_up_and_says_why() {
             "{error}"
         );
     }
-    let mut config = Config::defaults();
-    config.port = 0;
-    config.seed = Some(dir.join("bad-seed.json"));
-    let error = App::build(&config).await.err().unwrap().to_string();
+    let error = MockServer::builder()
+        .seed_file(dir.join("bad-seed.json"))
+        .try_start()
+        .await
+        .expect_err("the start-up fails")
+        .to_string();
     assert!(
         error.contains("bad-seed.json") && error.contains("leads[0]"),
         "{error}"

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_request_id, sample};
+use crate::helpers::{TestApp, assert_request_id, paced, sample};
 
 fn redacted_status(mut body: Value) -> Value {
     assert_request_id(&body);
@@ -187,7 +187,7 @@ async fn a_row_that_is_not_utf8_fails_alone() {
 
 #[tokio::test]
 async fn a_file_of_exactly_the_limit_is_accepted_and_one_byte_more_gets_413() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     let limit = 10 * 1024 * 1024;
     let mut file = b"email,notes\n".to_vec();
     let row = format!("filler@example.com,{}\n", "x".repeat(1000));
@@ -210,26 +210,22 @@ async fn a_file_of_exactly_the_limit_is_accepted_and_one_byte_more_gets_413() {
 
 #[tokio::test]
 async fn the_file_limit_follows_the_configuration() {
-    let app = TestApp::spawn_with(|config| config.max_file_bytes = 64).await;
+    let app = TestApp::spawn_with(|server| server.max_file_bytes(64)).await;
     let (status, _) = app.post_file("/bulk/v1/leads.json", vec![b'a'; 65]).await;
     assert_eq!(status, 413);
 }
 
 #[tokio::test]
 async fn a_client_sees_queued_and_importing_when_timing_is_slowed() {
-    let app = TestApp::spawn_frozen(|config| {
-        config.queue_delay_ms = 2_000;
-        config.rows_per_second = 1;
-    })
-    .await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(2_000, 1))).await;
     let batch = app.import_leads("", sample("leads-good.csv")).await;
     let status = &app.lead_status(batch).await["result"][0];
     assert_eq!(status["status"], "Queued");
     assert_eq!(status["numOfLeadsProcessed"], 0);
     assert!(status.get("message").is_none(), "{status}");
-    app.advance_clock(2).await;
+    app.advance_clock(2);
     app.wait_for(batch, "Importing").await;
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_for(batch, "Importing&rows=1").await;
     let status = &app.lead_status(batch).await["result"][0];
     assert_eq!(status["status"], "Importing");
@@ -238,7 +234,7 @@ async fn a_client_sees_queued_and_importing_when_timing_is_slowed() {
         "one row a second: {status}"
     );
     assert!(status.get("message").is_none(), "{status}");
-    app.advance_clock(2).await;
+    app.advance_clock(2);
     app.wait_for(batch, "Complete").await;
     assert_eq!(
         app.lead_status(batch).await["result"][0]["numOfLeadsProcessed"],
@@ -248,11 +244,11 @@ async fn a_client_sees_queued_and_importing_when_timing_is_slowed() {
 
 #[tokio::test]
 async fn batches_are_unknown_after_seven_days_of_mock_time() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     let batch = app.import_leads_to_end("", sample("leads-good.csv")).await;
-    app.advance_clock(7 * 86_400 - 1).await;
+    app.advance_clock(7 * 86_400 - 1);
     assert_eq!(app.lead_status(batch).await["success"], true);
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     let body = app.lead_status(batch).await;
     assert_eq!(
         body["errors"][0],

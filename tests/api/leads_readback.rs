@@ -40,7 +40,7 @@ async fn every_imported_field_reads_back_in_its_type() {
 
 #[tokio::test]
 async fn default_fields_are_marketos_six_and_absent_values_are_null() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end("", b"email,firstName\nsix@example.com,Sia\n".to_vec())
         .await;
     let body = app
@@ -72,13 +72,13 @@ async fn default_fields_are_marketos_six_and_absent_values_are_null() {
 
 #[tokio::test]
 async fn reimporting_updates_in_place_and_empty_cells_leave_values_unchanged() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.import_leads_to_end(
         "",
         b"email,firstName,title\nup@example.com,Una,CTO\n".to_vec(),
     )
     .await;
-    app.advance_clock(60).await;
+    app.advance_clock(60);
     app.import_leads_to_end(
         "",
         b"email,firstName,title\nUP@example.com,,CEO\nup@example.com,Uma,\n".to_vec(),

@@ -123,7 +123,7 @@ async fn a_lists_fixture_in_the_fixtures_directory_replaces_the_bundled_one() {
         "lists.json",
         r#"[{"id": 7, "name": "Only", "createdAt": "2025-01-02T03:04:05+00:00", "updatedAt": "2025-01-02T03:04:05.250Z"}]"#,
     )]);
-    let app = TestApp::spawn_with(|config| config.fixtures = Some(dir.0.clone())).await;
+    let app = TestApp::spawn_with(|server| server.fixtures(&dir.0)).await;
     let body = app.get_json("/rest/v1/lists.json").await;
     assert_eq!(
         body["result"],

@@ -1,10 +1,10 @@
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_error, sample};
+use crate::helpers::{TestApp, assert_error, paced, sample};
 
 #[tokio::test]
 async fn the_eleventh_job_is_refused_with_1016_and_never_more_than_two_import() {
-    let app = TestApp::spawn_frozen(|config| config.queue_delay_ms = 1_000).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(1_000, 0))).await;
     let mut batches = Vec::new();
     for _ in 0..10 {
         batches.push(app.import_leads("", sample("leads-good.csv")).await);
@@ -19,7 +19,7 @@ async fn the_eleventh_job_is_refused_with_1016_and_never_more_than_two_import() 
         "There are 10 imports currently being processed. Please try again later",
     );
 
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     for batch in &batches {
         app.wait_for(*batch, "Complete").await;
     }
@@ -32,7 +32,7 @@ async fn the_eleventh_job_is_refused_with_1016_and_never_more_than_two_import() 
 
 #[tokio::test]
 async fn queued_jobs_wait_for_the_two_importing_ones_in_order() {
-    let app = TestApp::spawn_frozen(|config| config.rows_per_second = 1).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(0, 1))).await;
     let a = app
         .import_leads("", b"email\na@example.com\n".to_vec())
         .await;
@@ -55,10 +55,10 @@ async fn queued_jobs_wait_for_the_two_importing_ones_in_order() {
         statuses(app.jobs().await),
         ["Importing", "Importing", "Queued"]
     );
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     app.wait_for(a, "Complete").await;
     app.wait_for(c, "Importing").await;
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     // Each job ends on its own task, so each is waited for before the list is read.
     app.wait_for(b, "Complete").await;
     app.wait_for(c, "Complete").await;
@@ -71,11 +71,8 @@ async fn queued_jobs_wait_for_the_two_importing_ones_in_order() {
 
 #[tokio::test]
 async fn the_queue_limits_follow_the_configuration() {
-    let app = TestApp::spawn_frozen(|config| {
-        config.max_queued_jobs = 3;
-        config.queue_delay_ms = 1_000;
-    })
-    .await;
+    let app =
+        TestApp::spawn_frozen(|server| server.max_queued_jobs(3).timing(paced(1_000, 0))).await;
     for _ in 0..3 {
         app.import_leads("", sample("leads-good.csv")).await;
     }
@@ -91,7 +88,7 @@ async fn the_queue_limits_follow_the_configuration() {
 
 #[tokio::test]
 async fn all_three_import_types_share_one_queue_of_ten() {
-    let app = TestApp::spawn_frozen(|config| config.queue_delay_ms = 1_000).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(1_000, 0))).await;
     for _ in 0..6 {
         app.import_leads("", sample("leads-good.csv")).await;
     }
@@ -124,7 +121,7 @@ async fn all_three_import_types_share_one_queue_of_ten() {
         .collect();
     assert_eq!(kinds.iter().filter(|k| **k == "leads").count(), 6);
     assert_eq!(kinds.iter().filter(|k| **k == "customObjects").count(), 4);
-    app.advance_clock(1).await;
+    app.advance_clock(1);
     let last = jobs["jobs"][9]["batchId"].as_u64().unwrap();
     app.wait_for(last, "Complete").await;
     assert_eq!(app.jobs().await["mostImportingAtOnce"], 2);

@@ -6,7 +6,9 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, assert_error, sample, status};
+use marketo_bulk_mock::MockServerBuilder;
+
+use crate::helpers::{TestApp, assert_error, paced, sample, status};
 
 async fn add_fault(app: &TestApp, rule: Value) {
     let response = app
@@ -50,7 +52,7 @@ async fn a_panic_inside_a_request_answers_611_and_the_server_keeps_serving() {
 
 #[tokio::test]
 async fn a_panic_inside_a_job_fails_it_and_frees_its_place_for_the_next() {
-    let app = TestApp::spawn_with(|config| config.max_importing_jobs = 1).await;
+    let app = TestApp::spawn_with(|server| server.max_importing_jobs(1)).await;
     add_fault(
         &app,
         json!({"job": {"type": "any", "panic": true}, "times": 1}),
@@ -72,7 +74,7 @@ async fn a_panic_inside_a_job_fails_it_and_frees_its_place_for_the_next() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_creates_admit_exactly_ten() {
-    let app = TestApp::spawn_frozen(|config| config.queue_delay_ms = 60_000).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(60_000, 0))).await;
     let token = app.token().await;
     let file = sample("leads-good.csv");
     let answers: Vec<Value> = futures_util::stream::iter(0..200)
@@ -105,7 +107,7 @@ async fn two_hundred_concurrent_creates_admit_exactly_ten() {
 
 #[tokio::test]
 async fn a_thousand_status_polls_during_ten_running_imports_all_succeed() {
-    let app = TestApp::spawn_frozen(|config| config.rows_per_second = 1).await;
+    let app = TestApp::spawn_frozen(|server| server.timing(paced(0, 1))).await;
     let mut batches = Vec::new();
     for _ in 0..10 {
         batches.push(app.import_leads("", sample("leads-good.csv")).await);
@@ -135,7 +137,7 @@ async fn a_thousand_status_polls_during_ten_running_imports_all_succeed() {
 
 #[tokio::test]
 async fn a_client_that_stalls_in_its_headers_is_disconnected() {
-    let app = TestApp::spawn_with(|config| config.header_timeout_secs = 1).await;
+    let app = TestApp::spawn_with(|server| server.header_timeout(Duration::from_secs(1))).await;
     let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
         .await
         .unwrap();
@@ -149,7 +151,7 @@ async fn a_client_that_stalls_in_its_headers_is_disconnected() {
 
 #[tokio::test]
 async fn a_body_that_stalls_ends_the_call_with_604() {
-    let app = TestApp::spawn_with(|config| config.body_timeout_secs = 1).await;
+    let app = TestApp::spawn_with(|server| server.body_timeout(Duration::from_secs(1))).await;
     let token = app.token().await;
     let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
         .await
@@ -205,7 +207,7 @@ async fn a_uri_over_8_kb_gets_414_and_oversized_headers_431() {
 
 #[tokio::test]
 async fn the_control_plane_can_be_protected_by_an_admin_token() {
-    let app = TestApp::spawn_with(|config| config.admin_token = Some("let-me-in".into())).await;
+    let app = TestApp::spawn_with(|server| server.admin_token("let-me-in")).await;
     let jobs = || app.client.get(app.url("/_mock/jobs"));
     assert_eq!(status(app.client.get(app.url("/_mock/health"))).await, 200);
     assert_eq!(status(jobs()).await, 401);
@@ -220,7 +222,7 @@ async fn the_control_plane_can_be_protected_by_an_admin_token() {
 
 #[tokio::test]
 async fn the_control_plane_can_be_turned_off_but_for_health() {
-    let app = TestApp::spawn_with(|config| config.no_control_plane = true).await;
+    let app = TestApp::spawn_with(MockServerBuilder::without_control_plane).await;
     assert_eq!(status(app.client.get(app.url("/_mock/health"))).await, 200);
     assert_eq!(status(app.client.post(app.url("/_mock/reset"))).await, 404);
     assert_eq!(

@@ -64,7 +64,7 @@ async fn the_root_path_redirects_to_the_dashboard() {
 
 #[tokio::test]
 async fn the_dashboard_loads_without_the_admin_token_and_its_calls_need_it() {
-    let app = TestApp::spawn_with(|config| config.admin_token = Some("let-me-in".into())).await;
+    let app = TestApp::spawn_with(|server| server.admin_token("let-me-in")).await;
     for path in ["/", "/_mock/ui", "/_mock/ui/app.js"] {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -29,11 +29,7 @@ async fn the_daily_report_counts_todays_calls_under_the_token_scopes_user() {
 
 #[tokio::test]
 async fn the_user_is_named_after_the_configured_client_id() {
-    let app = TestApp::spawn_with(|config| {
-        config.client_id = "etl-client".into();
-        config.client_secret = "s3cret".into();
-    })
-    .await;
+    let app = TestApp::spawn_with(|server| server.credentials("etl-client", "s3cret")).await;
     let token: Value = json(app.client.get(app.url(
         "/identity/oauth/token?grant_type=client_credentials&client_id=etl-client&client_secret=s3cret",
     )))
@@ -50,9 +46,9 @@ async fn the_user_is_named_after_the_configured_client_id() {
 
 #[tokio::test]
 async fn the_weekly_report_lists_each_day_with_calls_today_first() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.get_json("/rest/v1/leads/partitions.json").await;
-    app.advance_clock(2 * 86_400).await;
+    app.advance_clock(2 * 86_400);
     app.get_json("/rest/v1/leads/partitions.json").await;
     app.get_json("/rest/v1/leads/partitions.json").await;
     let body = app.get_json("/rest/v1/stats/usage/last7days.json").await;
@@ -70,9 +66,9 @@ async fn the_weekly_report_lists_each_day_with_calls_today_first() {
 
 #[tokio::test]
 async fn days_older_than_a_week_leave_the_report() {
-    let app = TestApp::spawn_frozen(|_| {}).await;
+    let app = TestApp::spawn_frozen(|server| server).await;
     app.get_json("/rest/v1/leads/partitions.json").await;
-    app.advance_clock(8 * 86_400).await;
+    app.advance_clock(8 * 86_400);
     let body = app.get_json("/rest/v1/stats/usage/last7days.json").await;
     assert_eq!(body["result"].as_array().unwrap().len(), 1, "{body}");
     assert_eq!(body["result"][0]["total"], 1, "only the report itself");

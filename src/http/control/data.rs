@@ -3,13 +3,14 @@
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ControlError, parse_body};
 use crate::http::extract::{Params, Server};
-use crate::instances::InstanceError;
+use crate::instances::{InstanceError, Instances};
 use crate::journal::Entry;
-use crate::seed::{SeedReport, SeedRequest, StateDump, export as export_state, seed as seed_state};
+use crate::seed::{Records, SeedReport, export as export_state, seed as seed_state};
 use crate::state::AppState;
 
 /// The journal of emulated calls, oldest first.
@@ -56,29 +57,46 @@ pub(super) async fn reset(
     request: axum::extract::Request,
 ) -> Result<StatusCode, ControlError> {
     let params = Params::from_query_str(request.uri().query().unwrap_or_default());
-    let failed =
-        |error: InstanceError| ControlError(StatusCode::INTERNAL_SERVER_ERROR, error.to_string());
-    if ResetScope::read(&params).all {
-        instances.reset_all().map_err(failed)?;
-    } else {
-        instances.reset(state.client_id()).map_err(failed)?;
-    }
+    let all = ResetScope::read(&params).all;
+    reset_instances(&instances, (!all).then(|| state.client_id()))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Upserts records as an import would; reports each one. Runs on a blocking thread since
-/// a large seed is real work.
+/// Resets one instance, or every one when `client_id` is `None`; the reset route and the Rust
+/// API both reset here.
+pub(crate) fn reset_instances(
+    instances: &Instances,
+    client_id: Option<&str>,
+) -> Result<(), ControlError> {
+    let outcome = match client_id {
+        Some(client_id) => instances.reset(client_id).map(drop),
+        None => instances.reset_all(),
+    };
+    outcome.map_err(|error: InstanceError| {
+        ControlError(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+    })
+}
+
+/// Upserts records as an import would; reports each one.
 pub(super) async fn seed(
     state: AppState,
     body: Bytes,
 ) -> Result<axum::Json<SeedReport>, ControlError> {
-    let request: SeedRequest = parse_body(&body)?;
-    let report = tokio::task::spawn_blocking(move || seed_state(&state, request))
-        .await
-        .map_err(|_| ControlError(StatusCode::INTERNAL_SERVER_ERROR, "seeding failed".into()))?;
-    Ok(axum::Json(report))
+    let request: Records = parse_body(&body)?;
+    Ok(axum::Json(seed_off_thread(state, request).await?))
 }
 
-pub(super) async fn export(state: AppState) -> axum::Json<StateDump> {
+/// Seeds on a blocking thread, since a large seed is real work; the seed route and the Rust
+/// API both seed here.
+pub(crate) async fn seed_off_thread(
+    state: AppState,
+    request: Records,
+) -> Result<SeedReport, ControlError> {
+    tokio::task::spawn_blocking(move || seed_state(&state, request))
+        .await
+        .map_err(|_| ControlError(StatusCode::INTERNAL_SERVER_ERROR, "seeding failed".into()))
+}
+
+pub(super) async fn export(state: AppState) -> axum::Json<Value> {
     axum::Json(export_state(&state.read_db()))
 }

@@ -6,9 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{ControlError, bad_request, not_found, parse_body};
-use crate::faults::{Rule, RuleSpec};
+use crate::faults::{FaultRule, Rule};
 use crate::http::extract::Segment;
-use crate::limits::{LimitSettings, Usage};
+use crate::limits::{CallLimits, Usage};
 use crate::state::AppState;
 
 /// The active fault rules, oldest first.
@@ -28,7 +28,7 @@ pub(super) async fn add(
     state: AppState,
     body: Bytes,
 ) -> Result<(StatusCode, axum::Json<Rule>), ControlError> {
-    let spec: RuleSpec = parse_body(&body)?;
+    let spec: FaultRule = parse_body(&body)?;
     let rule = state
         .faults
         .add(spec)
@@ -59,7 +59,7 @@ pub(super) async fn clear(state: AppState) -> StatusCode {
 #[derive(Serialize, ToSchema)]
 pub(super) struct LimitsView {
     #[serde(flatten)]
-    settings: LimitSettings,
+    settings: CallLimits,
     usage: Usage,
 }
 
@@ -75,8 +75,8 @@ pub(super) async fn limits(state: AppState) -> axum::Json<LimitsView> {
 pub(super) async fn set_limits(
     state: AppState,
     body: Bytes,
-) -> Result<axum::Json<LimitSettings>, ControlError> {
-    let settings: LimitSettings = parse_body(&body)?;
+) -> Result<axum::Json<CallLimits>, ControlError> {
+    let settings: CallLimits = parse_body(&body)?;
     if settings.rate_window_secs == 0 {
         return Err(bad_request("rateWindowSecs must be at least 1"));
     }

@@ -29,7 +29,7 @@ fn time(t: Option<Timestamp>) -> Option<String> {
 /// An import job as the control plane shows it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ImportJobView {
+pub(crate) struct ImportJobView {
     batch_id: u32,
     #[serde(rename = "type")]
     kind: ImportKind,
@@ -81,7 +81,7 @@ pub fn file_path(state: &AppState, id: Uuid) -> String {
 /// An export job as the control plane shows it, with where to fetch its file.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ExportJobView {
+pub(crate) struct ExportJobView {
     export_id: String,
     #[serde(rename = "type")]
     kind: JobType,
@@ -135,7 +135,7 @@ fn export_view(state: &AppState, job: &ExportJob) -> ExportJobView {
 /// Any job: an import's batch or an export.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
-pub(super) enum JobView {
+pub(crate) enum JobView {
     Import(ImportJobView),
     Export(ExportJobView),
 }
@@ -273,15 +273,68 @@ impl WaitParams {
             status: params.get("status").map(str::to_owned),
             rows: number("rows")?.unwrap_or(0),
             timeout_ms: number("timeoutMs")?
-                .map_or(Duration::from_secs(30), Duration::from_millis)
+                .map_or(DEFAULT_WAIT, Duration::from_millis)
                 .min(MAX_WAIT),
         })
     }
 }
 
+/// How long a wait lasts when the caller names no timeout.
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// What a wait asks for: the job (a batch id or an export id), the status (the end when
+/// absent), for an import the rows handled, and how long to wait at most (real time).
+pub(crate) struct Wait<'a> {
+    pub job: &'a str,
+    pub status: Option<&'a str>,
+    pub rows: u64,
+    pub timeout: Duration,
+}
+
+/// Waits until the job reaches the status (or a later one) and, for an import, has handled
+/// the rows; whether it did in time, and the job as it is then. Waiting for the end
+/// (`Complete` of an import, `Completed` of an export) is satisfied by any end. Both the
+/// wait route and the Rust API wait here.
+pub(crate) async fn wait_for(
+    state: &AppState,
+    wait: Wait<'_>,
+) -> Result<(bool, JobView), ControlError> {
+    let timeout = wait.timeout.min(MAX_WAIT);
+    let found = find_job(state, wait.job)?;
+    let reached = match &found {
+        Found::Import(job) => {
+            let target = match wait.status.unwrap_or("Complete") {
+                "Queued" => JobStatus::Queued,
+                "Importing" => JobStatus::Importing,
+                "Complete" => JobStatus::Complete,
+                "Failed" => JobStatus::Failed,
+                other => return Err(bad_request(format!("unknown status '{other}'"))),
+            };
+            let mut changes = job.subscribe();
+            let reached = |s: &crate::jobs::JobSnapshot| {
+                s.status.rank() >= target.rank()
+                    && (s.counters.rows() >= wait.rows || s.status.is_terminal())
+            };
+            tokio::time::timeout(timeout, changes.wait_for(reached))
+                .await
+                .is_ok_and(|changed| changed.is_ok())
+        }
+        Found::Export(job) => {
+            let wanted = wait.status.unwrap_or("Completed");
+            let target = ExportStatus::parse(wanted)
+                .ok_or_else(|| bad_request(format!("unknown status '{wanted}'")))?;
+            let mut changes = job.subscribe();
+            let reached = |s: &crate::export::ExportSnapshot| s.status.rank() >= target.rank();
+            tokio::time::timeout(timeout, changes.wait_for(reached))
+                .await
+                .is_ok_and(|changed| changed.is_ok())
+        }
+    };
+    Ok((reached, view(state, &found)))
+}
+
 /// Answers once the job reaches `status` (or a later one) and, for an import with `rows=N`,
-/// has handled at least N rows; or 408 after `timeoutMs` of real time. Waiting for the end
-/// (`Complete` of an import, `Completed` of an export) is satisfied by any end.
+/// has handled at least N rows; or 408 after `timeoutMs` of real time.
 pub(super) async fn wait_for_job(
     state: AppState,
     Segment(segment): Segment,
@@ -293,42 +346,19 @@ pub(super) async fn wait_for_job(
         rows,
         timeout_ms: timeout,
     } = WaitParams::read(&params)?;
-    let found = find_job(&state, &segment)?;
-    let reached = match &found {
-        Found::Import(job) => {
-            let target = match status.as_deref().unwrap_or("Complete") {
-                "Queued" => JobStatus::Queued,
-                "Importing" => JobStatus::Importing,
-                "Complete" => JobStatus::Complete,
-                "Failed" => JobStatus::Failed,
-                other => return Err(bad_request(format!("unknown status '{other}'"))),
-            };
-            let mut changes = job.subscribe();
-            let reached = |s: &crate::jobs::JobSnapshot| {
-                s.status.rank() >= target.rank()
-                    && (s.counters.rows() >= rows || s.status.is_terminal())
-            };
-            tokio::time::timeout(timeout, changes.wait_for(reached))
-                .await
-                .is_ok_and(|changed| changed.is_ok())
-        }
-        Found::Export(job) => {
-            let wanted = status.as_deref().unwrap_or("Completed");
-            let target = ExportStatus::parse(wanted)
-                .ok_or_else(|| bad_request(format!("unknown status '{wanted}'")))?;
-            let mut changes = job.subscribe();
-            let reached = |s: &crate::export::ExportSnapshot| s.status.rank() >= target.rank();
-            tokio::time::timeout(timeout, changes.wait_for(reached))
-                .await
-                .is_ok_and(|changed| changed.is_ok())
-        }
+    let wait = Wait {
+        job: &segment,
+        status: status.as_deref(),
+        rows,
+        timeout,
     };
+    let (reached, view) = wait_for(&state, wait).await?;
     let status = if reached {
         StatusCode::OK
     } else {
         StatusCode::REQUEST_TIMEOUT
     };
-    Ok((status, axum::Json(view(&state, &found))).into_response())
+    Ok((status, axum::Json(view)).into_response())
 }
 
 /// The export limits and the quota spent today.

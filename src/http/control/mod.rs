@@ -9,6 +9,9 @@ mod instances;
 mod jobs;
 mod time;
 
+pub(crate) use data::{reset_instances, seed_off_thread};
+pub(crate) use jobs::{DEFAULT_WAIT, Wait, wait_for};
+
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,11 +22,11 @@ use utoipa::ToSchema;
 
 use super::registry::{Answer, Api, BodyKind, Tag, TypeDoc};
 use crate::export::ExportLimits;
-use crate::faults::{Rule, RuleSpec};
+use crate::faults::{FaultRule, Rule};
 use crate::instances::{InstanceSpec, InstanceSummary};
 use crate::jobs::Timing;
-use crate::limits::LimitSettings;
-use crate::seed::{SeedReport, SeedRequest, StateDump};
+use crate::limits::CallLimits;
+use crate::seed::{Records, SeedReport};
 use crate::state::AppState;
 
 pub fn routes() -> Api {
@@ -102,7 +105,7 @@ pub fn routes() -> Api {
             BodyKind::Json,
             faults::add,
         )
-        .request::<RuleSpec>()
+        .request::<FaultRule>()
         .answers(Answer::Created(TypeDoc::of::<Rule>()))
         .delete("/_mock/faults", "Remove every fault rule", faults::clear)
         .answers(Answer::NoContent)
@@ -115,8 +118,8 @@ pub fn routes() -> Api {
         )
         .answers(json::<faults::LimitsView>())
         .put("/_mock/limits", "Set API call limits", faults::set_limits)
-        .request::<LimitSettings>()
-        .answers(json::<LimitSettings>())
+        .request::<CallLimits>()
+        .answers(json::<CallLimits>())
         .post(
             "/_mock/tokens/expire",
             "Expire every issued token",
@@ -146,10 +149,10 @@ pub fn routes() -> Api {
             BodyKind::Json,
             data::seed,
         )
-        .request::<SeedRequest>()
+        .request::<Records>()
         .answers(json::<SeedReport>())
         .get("/_mock/export", "The whole state", data::export)
-        .answers(json::<StateDump>())
+        .answers(json::<Records>())
         .get(
             "/_mock/instances",
             "Every instance, with its counts",
@@ -196,8 +199,8 @@ async fn openapi() -> axum::Json<Value> {
     )
 }
 
-/// A control-plane failure.
-pub struct ControlError(StatusCode, String);
+/// A control-plane failure: the HTTP status and why.
+pub struct ControlError(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
