@@ -363,12 +363,12 @@ impl ExportEngine {
                     break Some(ready);
                 }
                 scheduler.queue.pop_front();
-                if job.apply(ExportEvent::Start, now, None).is_ok() {
-                    scheduler.processing += 1;
-                    scheduler.most_processing_seen =
-                        scheduler.most_processing_seen.max(scheduler.processing);
-                    started.push(job);
-                }
+                // The slot is taken now; the job shows `Processing` once its task holds the
+                // records (see `process`).
+                scheduler.processing += 1;
+                scheduler.most_processing_seen =
+                    scheduler.most_processing_seen.max(scheduler.processing);
+                started.push(job);
             }
         };
         for job in started {
@@ -420,18 +420,21 @@ impl ExportEngine {
         self.inner.wake.notify_one();
     }
 
-    /// The file of a processing job, or `None` when it was cancelled first.
+    /// Starts a job and writes its file, or `None` when it was cancelled first.
     /// `inject_panic` makes the writing panic on its blocking thread, as a bug would.
     async fn process(
         &self,
         job: &Arc<ExportJob>,
         inject_panic: bool,
     ) -> Result<Option<Arc<ExportFile>>, String> {
-        let (db, writing) = (self.inner.db.clone(), job.clone());
+        let (db, writing, clock) = (self.inner.db.clone(), job.clone(), self.inner.clock.clone());
         let written = tokio::task::spawn_blocking(move || {
             assert!(!inject_panic, "injected panic in an export");
             let db = db.read().unwrap_or_else(|p| p.into_inner());
-            select::write(&db, &writing.plan)
+            // The job starts under the store's read lock, so the file holds exactly the
+            // records that matched when it showed `Processing`: no import writes between.
+            let started = writing.apply(ExportEvent::Start, clock.now(), None);
+            started.is_ok().then(|| select::write(&db, &writing.plan))
         });
         let file = tokio::select! {
             written = written => written.map_err(|error| {
@@ -439,6 +442,9 @@ impl ExportEngine {
                 "Export failed: internal error while writing the file".to_owned()
             })?,
             () = job.cancelled() => return Ok(None),
+        };
+        let Some(file) = file else {
+            return Ok(None);
         };
         if let Some(rate) = std::num::NonZeroU64::new(self.timing().rows_per_second) {
             let started = job.snapshot().started_at.unwrap_or(self.inner.clock.now());

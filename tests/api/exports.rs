@@ -764,6 +764,8 @@ async fn ten_exports_queue_two_process_and_the_eleventh_enqueue_is_refused_with_
     // Created jobs do not count, and the import queue is apart from the export queue.
     app.create_export(LEADS, body.clone()).await;
     app.import_leads("", b"email\nb@x.com\n".to_vec()).await;
+    // Each job shows Processing once its own task holds the records.
+    app.wait_export(&ids[0], "Processing").await;
     app.wait_export(&ids[1], "Processing").await;
     let statuses = |jobs: Value| -> Vec<String> {
         jobs["jobs"]
