@@ -4,13 +4,12 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 
 use crate::clock::{ClockMode, Timestamp};
 use crate::export::ExportLimits;
-use crate::instances::InstanceSpec;
 use crate::jobs::Timing;
 use crate::limits::CallLimits;
-use crate::state::timing_preset;
 
 /// A faithful, stateful emulator of Adobe Marketo's Bulk Import and Bulk Extract APIs.
 #[derive(Debug, Clone, Parser)]
@@ -202,7 +201,7 @@ impl Config {
     pub fn timing(&self) -> Timing {
         self.timing_preset
             .as_deref()
-            .and_then(timing_preset)
+            .and_then(Timing::preset)
             .unwrap_or(Timing {
                 queue_delay_ms: self.queue_delay_ms,
                 rows_per_second: self.rows_per_second,
@@ -231,6 +230,50 @@ impl Config {
     /// The defaults, as `cargo run` with no flags and no environment would have them.
     pub fn defaults() -> Config {
         Config::parse_from(["marketo-bulk-mock"])
+    }
+}
+
+/// How one instance is made: its credentials, and optionally its own fixtures and seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstanceSpec {
+    /// The client id its tokens are issued to.
+    pub client_id: String,
+    /// The client secret the identity endpoint checks.
+    pub client_secret: String,
+    /// The Munchkin id it reports, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub munchkin_id: Option<String>,
+    /// A fixtures directory of its own; otherwise the server's fixtures, read once, shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub fixtures: Option<PathBuf>,
+    /// An export file (the shape `GET /_mock/export` returns) loaded when the instance starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub seed: Option<PathBuf>,
+}
+
+impl InstanceSpec {
+    /// An instance with these credentials, the server's fixtures and no seed.
+    ///
+    /// ```
+    /// use marketo_bulk_mock::InstanceSpec;
+    ///
+    /// let spec = InstanceSpec {
+    ///     munchkin_id: Some("123-ABC-456".into()),
+    ///     ..InstanceSpec::new("team-b", "team-b-secret")
+    /// };
+    /// assert_eq!(spec.client_id, "team-b");
+    /// ```
+    pub fn new(client_id: &str, client_secret: &str) -> InstanceSpec {
+        InstanceSpec {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            munchkin_id: None,
+            fixtures: None,
+            seed: None,
+        }
     }
 }
 

@@ -152,9 +152,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use clock::ClockMode;
+pub use config::InstanceSpec;
 pub use export::{ExportLimits, ExportStatus};
 pub use faults::{FaultRule, JobType};
-pub use instances::InstanceSpec;
 pub use jobs::{JobStatus, Timing};
 pub use limits::CallLimits;
 pub use mock_server::{MockServer, MockServerBuilder};

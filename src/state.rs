@@ -6,11 +6,11 @@ use std::time::Duration;
 use crate::auth::{Credentials, Tokens};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::config::InstanceSpec;
 use crate::export::ExportEngine;
 use crate::faults::Faults;
 use crate::fixtures::Fixtures;
 use crate::import::driver::ImportContext;
-use crate::instances::InstanceSpec;
 use crate::jobs::{Engine, ImportKind, Limits, Timing};
 use crate::journal::Journal;
 use crate::limits::ApiLimits;
@@ -139,21 +139,5 @@ impl AppState {
             self.exports.shutdown(deadline)
         );
         dropped
-    }
-}
-
-/// The timing presets `--timing-preset` and `PUT /_mock/timing` accept.
-pub fn timing_preset(name: &str) -> Option<Timing> {
-    match name {
-        "instant" => Some(Timing {
-            queue_delay_ms: 0,
-            rows_per_second: 0,
-        }),
-        // What a busy real instance shows: a minute or two queued, a few hundred rows a second.
-        "marketo" => Some(Timing {
-            queue_delay_ms: 90_000,
-            rows_per_second: 250,
-        }),
-        _ => None,
     }
 }

@@ -39,6 +39,24 @@ pub struct Timing {
     pub rows_per_second: u64,
 }
 
+impl Timing {
+    /// The timing presets `--timing-preset` and `PUT /_mock/timing` accept.
+    pub fn preset(name: &str) -> Option<Timing> {
+        match name {
+            "instant" => Some(Timing {
+                queue_delay_ms: 0,
+                rows_per_second: 0,
+            }),
+            // What a busy real instance shows: a minute or two queued, a few hundred rows a second.
+            "marketo" => Some(Timing {
+                queue_delay_ms: 90_000,
+                rows_per_second: 250,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// Rows handled per step when the rate is unlimited: large enough that a step's rows are
 /// checked on a second thread while earlier ones are written (see `import::driver`), small
 /// enough that counters move several times while a 10 MB file imports.

@@ -8,8 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{ControlError, bad_request, not_found, parse_body};
+use crate::config::InstanceSpec;
 use crate::http::extract::{Segment, Server};
-use crate::instances::{InstanceError, InstanceSpec, InstanceSummary};
+use crate::instances::{InstanceError, InstanceSummary};
 
 /// Every instance, and how the server admits new ones.
 #[derive(Serialize, ToSchema)]

@@ -21,9 +21,10 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::registry::{Answer, Api, BodyKind, Tag, TypeDoc};
+use crate::config::InstanceSpec;
 use crate::export::ExportLimits;
 use crate::faults::{FaultRule, Rule};
-use crate::instances::{InstanceSpec, InstanceSummary};
+use crate::instances::InstanceSummary;
 use crate::jobs::Timing;
 use crate::limits::CallLimits;
 use crate::seed::{Records, SeedReport};

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{ControlError, bad_request, parse_body};
 use crate::clock::ClockMode;
 use crate::jobs::Timing;
-use crate::state::{AppState, timing_preset};
+use crate::state::AppState;
 
 /// The clock's mode and its time.
 #[derive(Serialize, ToSchema)]
@@ -88,7 +88,7 @@ pub(super) async fn set_timing(
 ) -> Result<axum::Json<Timing>, ControlError> {
     let timing = match parse_body(&body)? {
         TimingChange::Values(timing) => timing,
-        TimingChange::Preset { preset } => timing_preset(&preset).ok_or_else(|| {
+        TimingChange::Preset { preset } => Timing::preset(&preset).ok_or_else(|| {
             bad_request(format!(
                 "unknown preset '{preset}': use \"instant\" or \"marketo\""
             ))
