@@ -259,17 +259,25 @@ impl<T: RowTarget> RowPipeline<T> {
             max_rows.min(CHUNK_ROWS),
             CheckedChunk::default(),
         );
-        let rest = max_rows - first.read.len();
-        if first.read.len() < CHUNK_ROWS || rest == 0 {
+        let first_rows = first.read.len();
+        let rest = max_rows - first_rows;
+        if first_rows < CHUNK_ROWS || rest == 0 {
             write(&mut first);
         } else {
-            // As many rows again as the first chunk's for each of its lengths left in the
-            // file, at most the rows this step may take.
+            let leads = || db.read().unwrap_or_else(|p| p.into_inner()).leads.len();
+            let before = leads();
+            write(&mut first);
+            let created = leads() - before;
+            // Room for as many rows again as the first chunk's for each of its lengths left in
+            // the file (at most the rows this step may take), as many of them new as the first
+            // chunk's were: a row that updates a lead needs none, and reserving for it would
+            // grow the tables for nothing.
             let (read, left) = reader.progress();
-            let expected = (first.read.len() as u64 * left as u64 / read.max(1) as u64) as usize;
+            let expected = (first_rows as u64 * left as u64 / read.max(1) as u64) as usize;
+            let expected_new = expected.min(rest) * created / first_rows;
             target.reserve(
                 &mut db.write().unwrap_or_else(|p| p.into_inner()),
-                expected.min(rest),
+                expected_new,
             );
             // Check the rest on a second thread while this one writes. Written chunks go
             // back to be filled again, so the two threads share a few buffers and allocate
@@ -297,15 +305,11 @@ impl<T: RowTarget> RowPipeline<T> {
                         }
                     })
                     .expect("the checking thread starts");
-                let mut chunk = first;
-                loop {
+                // The checker may have finished; then a buffer is simply dropped.
+                let _ = give_back.try_send(first);
+                while let Ok(mut chunk) = receive.recv() {
                     write(&mut chunk);
-                    // The checker may have finished; then the buffer is simply dropped.
                     let _ = give_back.try_send(chunk);
-                    match receive.recv() {
-                        Ok(next) => chunk = next,
-                        Err(_) => break,
-                    }
                 }
             });
         }
