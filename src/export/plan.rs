@@ -562,7 +562,7 @@ fn member_filter(filter: &Map<String, Json>, db: &Db) -> Result<(MemberFilter, b
             .iter()
             .any(|program| db.programs.status(*program, name).is_some())
         {
-            return Err(invalid("Invalid data"));
+            return Err(ApiError::GenericInvalidData);
         }
     }
     Ok((selected, many))

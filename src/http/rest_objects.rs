@@ -336,10 +336,7 @@ async fn query_by_post(
     let query = if form {
         query_from_params(object, &params)?
     } else {
-        let parsed: JsonQuery = serde_json::from_slice(&body).map_err(|_| ApiError::Coded {
-            code: "609",
-            message: "Invalid JSON".into(),
-        })?;
+        let parsed: JsonQuery = serde_json::from_slice(&body).map_err(|_| ApiError::InvalidJson)?;
         query_from_json(object, parsed)?
     };
     answer(object, query, &request_id)
