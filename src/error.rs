@@ -69,8 +69,14 @@ pub enum ApiError {
     FieldNotSupported(String),
     #[error("Lookup field '{0}' not found")]
     LookupFieldNotFound(String),
-    #[error("{0}")]
-    ObjectNotFound(&'static str),
+    #[error("Object not found")]
+    ObjectNotFound,
+    #[error("Program not found")]
+    ProgramNotFound,
+    #[error("Static list not found")]
+    StaticListNotFound,
+    #[error("Smart list not found")]
+    SmartListNotFound,
     /// A failures or warnings file asked of a batch that has none: HTTP 404.
     #[error("No {0} file found for this batch")]
     NoSuchFile(&'static str),
@@ -132,9 +138,12 @@ impl ApiError {
             | ApiError::TooManyResults => "1003",
             ApiError::FieldNotFound(_) | ApiError::LookupFieldNotFound(_) => "1006",
             ApiError::FieldNotSupported(_) => "1011",
-            ApiError::ObjectNotFound(_) | ApiError::NoSuchFile(_) | ApiError::ExportNotFound => {
-                "1013"
-            }
+            ApiError::ObjectNotFound
+            | ApiError::ProgramNotFound
+            | ApiError::StaticListNotFound
+            | ApiError::SmartListNotFound
+            | ApiError::NoSuchFile(_)
+            | ApiError::ExportNotFound => "1013",
             ApiError::TooManyImports(_) | ApiError::GenericTooManyImports => "1016",
             ApiError::ImportInProgress => "1019",
             ApiError::ProgramStatusNotFound => "1025",
@@ -172,7 +181,7 @@ impl ApiError {
             "615" => ApiError::ConcurrencyLimited { limit: 10 },
             "616" => ApiError::InvalidSubscriptionType,
             "1003" => ApiError::GenericInvalidData,
-            "1013" => ApiError::ObjectNotFound("Object not found"),
+            "1013" => ApiError::ObjectNotFound,
             "1016" => ApiError::GenericTooManyImports,
             "1019" => ApiError::ImportInProgress,
             "1029" => ApiError::ExportQueueFull,
@@ -282,7 +291,10 @@ mod tests {
             ApiError::FieldNotFound("a".into()),
             ApiError::FieldNotSupported("b".into()),
             ApiError::LookupFieldNotFound("c".into()),
-            ApiError::ObjectNotFound("Object not found"),
+            ApiError::ObjectNotFound,
+            ApiError::ProgramNotFound,
+            ApiError::StaticListNotFound,
+            ApiError::SmartListNotFound,
             ApiError::NoSuchFile("failures"),
             ApiError::TooManyImports(10),
             ApiError::GenericTooManyImports,
