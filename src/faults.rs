@@ -276,7 +276,7 @@ impl FaultRule {
                     ));
                 }
                 let effect = if let Some(code) = self.code {
-                    if crate::error::known_code(&code).is_none() {
+                    if crate::error::ApiError::for_code(&code).is_none() {
                         return Err(InvalidRule(format!(
                             "no Marketo message is known for code '{code}'"
                         )));

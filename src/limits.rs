@@ -134,10 +134,7 @@ impl ApiLimits {
         if let Some(limit) = settings.concurrency_limit
             && in_flight >= limit as usize
         {
-            return Err(ApiError::Coded {
-                code: "615",
-                message: format!("Concurrent access limit '{limit}' reached"),
-            });
+            return Err(ApiError::ConcurrencyLimited { limit });
         }
         if settings.rate_limit.is_none() && settings.daily_quota.is_none() {
             // Nothing to count against: the hot path of every call takes no lock.
@@ -152,10 +149,7 @@ impl ApiLimits {
         if let Some(quota) = settings.daily_quota
             && counters.today >= quota
         {
-            return Err(ApiError::Coded {
-                code: "607",
-                message: "Daily quota reached".into(),
-            });
+            return Err(ApiError::DailyQuotaReached);
         }
         let window = Timestamp(now.millis() - i64::from(settings.rate_window_secs) * 1000);
         while counters.recent.front().is_some_and(|t| *t <= window) {
@@ -163,13 +157,9 @@ impl ApiLimits {
         }
         if let Some(limit) = settings.rate_limit {
             if counters.recent.len() >= limit as usize {
-                let message = format!(
-                    "Max rate limit '{limit}' exceeded with in '{}' secs",
-                    settings.rate_window_secs
-                );
-                return Err(ApiError::Coded {
-                    code: "606",
-                    message,
+                return Err(ApiError::RateLimited {
+                    limit,
+                    window_secs: settings.rate_window_secs,
                 });
             }
             counters.recent.push_back(now);

@@ -212,10 +212,7 @@ pub fn plan(kind: &ExportKind, body: &Json, db: &Db) -> Result<ExportPlan, ApiEr
             (Selection::ProgramMembers(filter), columns)
         }
         ExportKind::CustomObjects(api_name) => {
-            let object = db
-                .objects
-                .get(api_name)
-                .ok_or(ApiError::ObjectNotFound("Object not found"))?;
+            let object = db.objects.get(api_name).ok_or(ApiError::ObjectNotFound)?;
             (
                 Selection::CustomObjects {
                     api_name: api_name.clone(),
@@ -395,12 +392,10 @@ fn range(member: &str, value: &Json) -> Result<DateRange, ApiError> {
 /// A static or smart list by id or name; unknown ones are Marketo's 1013.
 fn list(member: &str, value: &Json, db: &Db) -> Result<ListRef, ApiError> {
     let name_matches = |name: &str, wanted: &str| name.eq_ignore_ascii_case(wanted.trim());
-    let static_missing = ApiError::ObjectNotFound("Static list not found");
-    let smart_missing = ApiError::ObjectNotFound("Smart list not found");
     match member {
         "staticListId" => {
             let id = integer(member, value)?;
-            db.leads.list(id).ok_or(static_missing)?;
+            db.leads.list(id).ok_or(ApiError::StaticListNotFound)?;
             Ok(ListRef::Static(id))
         }
         "staticListName" => {
@@ -408,7 +403,7 @@ fn list(member: &str, value: &Json, db: &Db) -> Result<ListRef, ApiError> {
             db.leads
                 .list_named(name)
                 .map(ListRef::Static)
-                .ok_or(static_missing)
+                .ok_or(ApiError::StaticListNotFound)
         }
         "smartListId" => {
             let id = integer(member, value)?;
@@ -416,7 +411,7 @@ fn list(member: &str, value: &Json, db: &Db) -> Result<ListRef, ApiError> {
                 .iter()
                 .any(|list| list.def.id == id)
                 .then_some(ListRef::Smart(id))
-                .ok_or(smart_missing)
+                .ok_or(ApiError::SmartListNotFound)
         }
         _ => {
             let name = text(member, value)?;
@@ -424,7 +419,7 @@ fn list(member: &str, value: &Json, db: &Db) -> Result<ListRef, ApiError> {
                 .iter()
                 .find(|list| name_matches(&list.def.name, name))
                 .map(|list| ListRef::Smart(list.def.id))
-                .ok_or(smart_missing)
+                .ok_or(ApiError::SmartListNotFound)
         }
     }
 }
@@ -551,9 +546,7 @@ fn member_filter(filter: &Map<String, Json>, db: &Db) -> Result<(MemberFilter, b
         return Err(invalid("'programId' or 'programIds' is required"));
     };
     for id in &selected.programs {
-        db.programs
-            .program(*id)
-            .ok_or(ApiError::ObjectNotFound("Program not found"))?;
+        db.programs.program(*id).ok_or(ApiError::ProgramNotFound)?;
     }
     // A status name must belong to the channel of at least one selected program.
     for name in &selected.status_names {
@@ -562,7 +555,7 @@ fn member_filter(filter: &Map<String, Json>, db: &Db) -> Result<(MemberFilter, b
             .iter()
             .any(|program| db.programs.status(*program, name).is_some())
         {
-            return Err(invalid("Invalid data"));
+            return Err(ApiError::GenericInvalidData);
         }
     }
     Ok((selected, many))

@@ -81,7 +81,7 @@ pub fn batch_id(segment: &str) -> Result<Option<BatchId>, ApiError> {
 pub fn find(state: &AppState, id: Option<BatchId>, kind: ImportKind) -> Result<Arc<Job>, ApiError> {
     id.and_then(|id| state.engine.job(id))
         .filter(|job| job.kind == kind)
-        .ok_or(ApiError::ObjectNotFound("Object not found"))
+        .ok_or(ApiError::ObjectNotFound)
 }
 
 /// The create answer of lead and program member imports.

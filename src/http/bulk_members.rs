@@ -91,7 +91,7 @@ async fn create(
         .ok()
         .is_some_and(|id| state.read_db().programs.program(id).is_some());
     if !program_known {
-        return Err(ApiError::ObjectNotFound("Program not found"));
+        return Err(ApiError::ProgramNotFound);
     }
     let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
     let (header, rows) = open_upload(file, format)?;

@@ -77,7 +77,7 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let upload = Upload::read(&state, request).await?;
     if state.read_db().objects.get(&api_name).is_none() {
-        return Err(ApiError::ObjectNotFound("Object not found"));
+        return Err(ApiError::ObjectNotFound);
     }
     let ObjectParams { format } = ObjectParams::read(&upload.params)?;
     let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
@@ -110,7 +110,7 @@ fn object_batch(
 ) -> Result<std::sync::Arc<Job>, ApiError> {
     let job = find(state, batch_id(batch)?, ImportKind::CustomObjects)?;
     if job.params["objectApiName"] != api_name {
-        return Err(ApiError::ObjectNotFound("Object not found"));
+        return Err(ApiError::ObjectNotFound);
     }
     Ok(job)
 }

@@ -18,7 +18,7 @@ use tower_http::timeout::TimeoutBody;
 use super::envelope::{MarketoCode, render_errors};
 use super::extract::{Params, Server, token_from_parts};
 use crate::config::Config;
-use crate::error::{ApiError, known_code};
+use crate::error::ApiError;
 use crate::faults::RequestEffect;
 use crate::instances::Instances;
 use crate::journal::Entry;
@@ -196,12 +196,14 @@ impl Front {
         };
         match state.faults.for_request(request.method().as_str(), path) {
             Some(RequestEffect::Code(code)) => {
-                let (code, message) = known_code(&code).unwrap_or(("611", "System error"));
-                ApiError::Coded {
-                    code,
-                    message: message.to_owned(),
-                }
-                .into_response()
+                // Rules are checked when added, so the fallback is only a guard.
+                let mut response = ApiError::for_code(&code)
+                    .unwrap_or(ApiError::System)
+                    .into_response();
+                // An injected code is a response-level error, which Marketo sends with HTTP 200:
+                // even 610, which the router answers with 404 for a path it does not know.
+                *response.status_mut() = StatusCode::OK;
+                response
             }
             Some(RequestEffect::HttpStatus(status)) => proxy_error(status),
             Some(RequestEffect::Panic(_)) => {

@@ -191,9 +191,7 @@ impl Query {
                     value: text.to_owned(),
                     expected: "integer",
                 })?;
-                db.leads
-                    .list(id)
-                    .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
+                db.leads.list(id).ok_or(ApiError::StaticListNotFound)?;
                 Some(id)
             }
         };

@@ -313,7 +313,7 @@ fn list_page(
     let db = &db.leads;
     let (_, members) = path_id(list, IdWidth::Int32)?
         .and_then(|id| db.list(id))
-        .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
+        .ok_or(ApiError::StaticListNotFound)?;
     let ids: Vec<LeadId> = members.iter().copied().collect();
     render_page(db, &ids, params, request_id)
 }

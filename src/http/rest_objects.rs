@@ -96,10 +96,7 @@ async fn describe(
     Segment(api_name): Segment,
 ) -> Result<Response, ApiError> {
     let db = state.read_db();
-    let object = db
-        .objects
-        .get(&api_name)
-        .ok_or(ApiError::ObjectNotFound("Object not found"))?;
+    let object = db.objects.get(&api_name).ok_or(ApiError::ObjectNotFound)?;
     let mut item = serde_json::to_value(&*object.def).unwrap_or_default();
     item["apiName"] = json!(object.def.name);
     Ok(success(&request_id, &[item]))
@@ -295,7 +292,7 @@ async fn query(
     let object = db
         .objects
         .get(api_name(&segment)?)
-        .ok_or(ApiError::ObjectNotFound("Object not found"))?;
+        .ok_or(ApiError::ObjectNotFound)?;
     let query = query_from_params(object, &auth.query)?;
     answer(object, query, &request_id)
 }
@@ -332,14 +329,11 @@ async fn query_by_post(
     let object = db
         .objects
         .get(api_name(&segment)?)
-        .ok_or(ApiError::ObjectNotFound("Object not found"))?;
+        .ok_or(ApiError::ObjectNotFound)?;
     let query = if form {
         query_from_params(object, &params)?
     } else {
-        let parsed: JsonQuery = serde_json::from_slice(&body).map_err(|_| ApiError::Coded {
-            code: "609",
-            message: "Invalid JSON".into(),
-        })?;
+        let parsed: JsonQuery = serde_json::from_slice(&body).map_err(|_| ApiError::InvalidJson)?;
         query_from_json(object, parsed)?
     };
     answer(object, query, &request_id)

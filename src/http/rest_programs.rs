@@ -75,7 +75,7 @@ const FILTER_FIELDS: &[&str] = &["leadId", "statusName", "reachedSuccess"];
 /// and int32 on the leads route.
 fn program(programs: &ProgramDb, id: Option<u32>) -> Result<&ProgramDef, ApiError> {
     id.and_then(|id| programs.program(id))
-        .ok_or(ApiError::ObjectNotFound("Program not found"))
+        .ok_or(ApiError::ProgramNotFound)
 }
 
 /// One member field's value, standard or custom; `None` for a name that is no member field.

@@ -125,10 +125,7 @@ async fn drain(multipart: &mut multer::Multipart<'_>) {
 /// multipart body that does not parse.
 fn multipart_error(error: multer::Error) -> ApiError {
     match error {
-        multer::Error::StreamReadFailed(_) => ApiError::Coded {
-            code: "604",
-            message: "Request time-out".into(),
-        },
+        multer::Error::StreamReadFailed(_) => ApiError::RequestTimeOut,
         _ => ApiError::InvalidMultipart,
     }
 }

@@ -91,9 +91,7 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
                 value: text.clone(),
                 expected: "integer",
             })?;
-            let (list, _) = db
-                .list(id)
-                .ok_or(ApiError::ObjectNotFound("Static list not found"))?;
+            let (list, _) = db.list(id).ok_or(ApiError::StaticListNotFound)?;
             Some((id, list.name.clone()))
         }
     };

@@ -46,7 +46,7 @@ pub fn plan(
         .parse::<u32>()
         .ok()
         .filter(|id| db.programs.program(*id).is_some())
-        .ok_or(ApiError::ObjectNotFound("Program not found"))?;
+        .ok_or(ApiError::ProgramNotFound)?;
     let status = status
         .filter(|s| !s.is_empty())
         .ok_or(ApiError::MissingParameter("programMemberStatus"))?;

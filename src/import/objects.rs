@@ -41,10 +41,7 @@ pub fn plan(
     rows: RowReader,
     context: ImportContext,
 ) -> Result<RowImport<ObjectTarget>, ApiError> {
-    let object = db
-        .objects
-        .get(api_name)
-        .ok_or(ApiError::ObjectNotFound("Object not found"))?;
+    let object = db.objects.get(api_name).ok_or(ApiError::ObjectNotFound)?;
     let schema = &object.schema;
     let present = |field: FieldId| {
         header

@@ -181,6 +181,21 @@ async fn an_injected_606_answers_twice_in_marketos_envelope_then_the_call_succee
 }
 
 #[tokio::test]
+async fn an_injected_610_is_a_response_level_error_with_http_200() {
+    let app = TestApp::spawn().await;
+    let rule = json!({"path": "/rest/v1/leads/*", "code": "610", "times": 1});
+    assert_eq!(
+        app.control(Method::POST, "/_mock/faults", Some(rule))
+            .await
+            .0,
+        201
+    );
+    let (status, body) = app.get_answer("/rest/v1/leads/describe.json").await;
+    assert_eq!(status, 200);
+    assert_error(&body, "610", "Requested resource not found");
+}
+
+#[tokio::test]
 async fn an_http_status_fault_answers_like_the_proxy_in_front_of_marketo() {
     let app = TestApp::spawn().await;
     app.control(
