@@ -2,9 +2,7 @@
 
 use axum::http::{Method, StatusCode};
 
-use crate::export::ExportStatus;
-
-/// Everything a request can fail with, rendered as Marketo's envelope by [`crate::http::envelope`].
+/// Everything a request can fail with; the HTTP layer renders it as Marketo's envelope.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     #[error("Empty access token")]
@@ -103,8 +101,9 @@ pub enum ApiError {
     /// Marketo's own text, which clients match with `Export daily quota \d+MB exceeded`.
     #[error("Export daily quota {megabytes}MB exceeded.")]
     ExportQuotaExceeded { megabytes: u64 },
-    #[error("Cannot cancel an export job in {} state", .0.name())]
-    ExportNotCancellable(ExportStatus),
+    /// Names the export's status as Marketo spells it.
+    #[error("Cannot cancel an export job in {0} state")]
+    ExportNotCancellable(&'static str),
 }
 
 impl ApiError {
@@ -306,7 +305,7 @@ mod tests {
             ApiError::ExportQueueFull,
             ApiError::ExportAlreadyQueued,
             ApiError::ExportQuotaExceeded { megabytes: 500 },
-            ApiError::ExportNotCancellable(ExportStatus::Completed),
+            ApiError::ExportNotCancellable("Completed"),
         ]
     }
 
@@ -382,7 +381,7 @@ mod tests {
             "Job already queued"
         );
         assert_eq!(
-            ApiError::ExportNotCancellable(ExportStatus::Completed).to_string(),
+            ApiError::ExportNotCancellable("Completed").to_string(),
             "Cannot cancel an export job in Completed state"
         );
         assert_eq!(ApiError::ExportNotFound.code(), "1013");

@@ -16,7 +16,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::file::ExportFile;
-use super::job::{ExportJob, ExportKind};
+use super::job::ExportJob;
+use super::kind::ExportKind;
 use super::plan::ExportPlan;
 use super::select;
 use super::status::{ExportEvent, ExportStatus};
@@ -307,7 +308,7 @@ impl ExportEngine {
     pub fn cancel(&self, job: &ExportJob) -> Result<(), ApiError> {
         let status = job.status();
         job.apply(ExportEvent::Cancel, self.inner.clock.now(), None)
-            .map_err(|_| ApiError::ExportNotCancellable(status))?;
+            .map_err(|_| ApiError::ExportNotCancellable(status.name()))?;
         self.inner.wake.notify_one();
         Ok(())
     }

@@ -6,10 +6,12 @@ pub mod dates;
 pub mod engine;
 pub mod file;
 pub mod job;
+pub mod kind;
 pub mod plan;
 pub mod select;
 pub mod status;
 
 pub use engine::{ExportEngine, ExportLimits, QuotaUsage};
-pub use job::{ExportJob, ExportKind, ExportSnapshot};
+pub use job::{ExportJob, ExportSnapshot};
+pub use kind::ExportKind;
 pub use status::ExportStatus;

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value as Json};
 
 use super::dates::DateRange;
-use super::job::ExportKind;
+use super::kind::ExportKind;
 use crate::error::ApiError;
 use crate::import::Format;
 use crate::store::Db;
