@@ -51,7 +51,7 @@ BUILD_LOG="$(mktemp -t bench-build.XXXXXX)"
 RESULTS="$(mktemp -t bench-results.XXXXXX)"
 trap 'rm -f "$RESULTS" "$BUILD_LOG"' EXIT
 # The benches reach the import and export cores through the `internals` feature.
-cargo build --release --locked --features internals --bin marketo-bulk-mock \
+cargo build --release --locked --bin marketo-bulk-mock \
     --example minimal_axum --bench import --bench export --bench server \
     --message-format=json-render-diagnostics >"$BUILD_LOG"
 
