@@ -124,6 +124,34 @@ async fn a_form_without_a_file_part_gets_1002() {
 }
 
 #[tokio::test]
+async fn an_unknown_object_or_program_is_named_before_a_missing_file() {
+    let app = TestApp::spawn().await;
+    let without_file = || Form::new().text("format", "csv");
+    let object = "/bulk/v1/customobjects/nope_c/import.json";
+    let (_, body) = app.post_form(object, without_file()).await;
+    assert_error(&body, "1013", "Object not found");
+    let program = "/bulk/v1/program/9999/members/import.json";
+    let (_, body) = app.post_form(program, without_file()).await;
+    assert_error(&body, "1013", "Program not found");
+}
+
+#[tokio::test]
+async fn a_bad_format_is_named_after_an_unknown_object_but_before_an_unknown_program() {
+    let app = TestApp::spawn().await;
+    let xlsx = || Form::new().text("format", "xlsx");
+    let object = "/bulk/v1/customobjects/nope_c/import.json";
+    let (_, body) = app.post_form(object, xlsx()).await;
+    assert_error(&body, "1013", "Object not found");
+    let program = "/bulk/v1/program/9999/members/import.json";
+    let (_, body) = app.post_form(program, xlsx()).await;
+    assert_error(
+        &body,
+        "1001",
+        "Invalid value 'xlsx'. Required of type 'csv, tsv, ssv'",
+    );
+}
+
+#[tokio::test]
 async fn parameters_are_read_from_multipart_fields_as_well_as_the_query() {
     let app = TestApp::spawn().await;
     let form = Form::new()
