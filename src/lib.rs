@@ -132,6 +132,7 @@ mod app;
 mod auth;
 mod config;
 mod error;
+mod format;
 mod healthcheck;
 mod instances;
 mod iso8601;

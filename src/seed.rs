@@ -9,12 +9,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::import::Format;
-use crate::import::driver::{ImportContext, RowImport, RowOutcome, RowTarget, open_upload};
-use crate::import::leads::{LeadParams, LeadTarget};
-use crate::import::rows::{Header, RowReader};
-use crate::import::{members, objects};
-use crate::jobs::ImportKind;
+use crate::import::{ImportRequest, LeadParams, MemberParams, ObjectParams, RowOutcome, prepare};
 use crate::state::AppState;
 use crate::store::Db;
 
@@ -205,23 +200,22 @@ struct Seeding<'a> {
 }
 
 impl Seeding<'_> {
-    /// Imports each record of a group as a one-row upload, made ready by `plan` with the
-    /// handles an import of `kind` needs, and reports on each.
-    fn each<T: RowTarget>(
+    /// Imports each record of a group as a one-row upload of the import `request` makes for
+    /// it, and reports on each.
+    fn each(
         &self,
-        kind: ImportKind,
         records: &[Record],
         skip: &[&str],
-        plan: impl Fn(&Record, Header, RowReader, ImportContext) -> Result<RowImport<T>, ApiError>,
+        request: impl Fn(&Record) -> ImportRequest,
     ) -> Vec<RecordReport> {
         records
             .iter()
             .enumerate()
             .map(|(index, record)| {
                 let outcome = one_row_file(record, skip).and_then(|file| {
-                    let (header, rows) = open_upload(file, Format::Csv)?;
-                    let import = plan(record, header, rows, self.state.import_context(kind))?;
-                    Ok(import.import_all(self.now))
+                    let context = self.state.import_context();
+                    let prepared = prepare(request(record), Some(file), context)?;
+                    Ok(prepared.work.import_all(self.now))
                 });
                 report(index, outcome)
             })
@@ -229,20 +223,17 @@ impl Seeding<'_> {
     }
 
     /// [`Seeding::each`] for every named group of records (a custom object's, a program's),
-    /// the group's name handed to `plan`.
-    fn groups<T: RowTarget>(
+    /// the group's name handed to `request`.
+    fn groups(
         &self,
-        kind: ImportKind,
         groups: &BTreeMap<String, Vec<Record>>,
         skip: &[&str],
-        plan: impl Fn(&str, &Record, Header, RowReader, ImportContext) -> Result<RowImport<T>, ApiError>,
+        request: impl Fn(&str, &Record) -> ImportRequest,
     ) -> BTreeMap<String, Vec<RecordReport>> {
         groups
             .iter()
             .map(|(name, records)| {
-                let reports = self.each(kind, records, skip, |record, header, rows, context| {
-                    plan(name, record, header, rows, context)
-                });
+                let reports = self.each(records, skip, |record| request(name, record));
                 (name.clone(), reports)
             })
             .collect()
@@ -255,59 +246,38 @@ pub fn seed(state: &AppState, request: Records) -> SeedReport {
         state,
         now: state.clock.now(),
     };
-    let leads = seeding.each(
-        ImportKind::Leads,
-        &request.leads,
-        LEAD_SYSTEM,
-        |record, header, rows, context| {
-            let plan = {
-                let db = state.read_db();
-                let partition = record.get("leadPartitionId").and_then(Json::as_u64);
-                let partition_name = partition
-                    .and_then(|id| db.leads.partitions().iter().find(|p| u64::from(p.id) == id))
-                    .map(|p| p.name.clone());
-                crate::import::leads::plan(
-                    &db.leads,
-                    &header,
-                    &LeadParams {
-                        partition_name,
-                        ..LeadParams::default()
-                    },
-                )?
-            };
-            Ok(LeadTarget::import(plan, &header, rows, context))
-        },
-    );
-    let objects = seeding.groups(
-        ImportKind::CustomObjects,
-        &request.custom_objects,
-        OBJECT_SYSTEM,
-        |api_name, _, header, rows, context| {
-            objects::plan(
-                &state.read_db(),
-                api_name,
-                Format::Csv,
-                &header,
-                rows,
-                context,
-            )
-        },
-    );
+    let leads = seeding.each(&request.leads, LEAD_SYSTEM, |record| {
+        // A lead goes to the partition its record names by id; an import names it by name.
+        let partition = record.get("leadPartitionId").and_then(Json::as_u64);
+        let partition_name = partition.and_then(|id| {
+            let db = state.read_db();
+            let partitions = db.leads.partitions();
+            let named = partitions.iter().find(|p| u64::from(p.id) == id)?;
+            Some(named.name.clone())
+        });
+        ImportRequest::Leads(LeadParams {
+            partition_name,
+            ..LeadParams::default()
+        })
+    });
+    let objects = seeding.groups(&request.custom_objects, OBJECT_SYSTEM, |api_name, _| {
+        ImportRequest::CustomObjects {
+            api_name: api_name.to_owned(),
+            params: ObjectParams::default(),
+        }
+    });
     let members = seeding.groups(
-        ImportKind::ProgramMembers,
         &request.program_members,
         MEMBER_SYSTEM,
-        |program, record, header, rows, context| {
-            let status = record.get("status").and_then(Json::as_str);
-            members::plan(
-                &state.read_db(),
-                program,
-                status,
-                Format::Csv,
-                &header,
-                rows,
-                context,
-            )
+        |program, record| ImportRequest::ProgramMembers {
+            program_id: program.to_owned(),
+            params: MemberParams {
+                program_member_status: record
+                    .get("status")
+                    .and_then(Json::as_str)
+                    .map(str::to_owned),
+                ..MemberParams::default()
+            },
         },
     );
     SeedReport {

@@ -10,8 +10,8 @@ use crate::config::InstanceSpec;
 use crate::export::ExportEngine;
 use crate::faults::Faults;
 use crate::fixtures::Fixtures;
-use crate::import::driver::ImportContext;
-use crate::jobs::{Engine, ImportKind, Limits, Timing};
+use crate::import::ImportContext;
+use crate::jobs::{Engine, Limits, Timing};
 use crate::journal::Journal;
 use crate::limits::ApiLimits;
 use crate::store::Db;
@@ -116,12 +116,11 @@ impl AppState {
         self.exports.set_timing(timing);
     }
 
-    /// What an import job of `kind` needs to run.
-    pub fn import_context(&self, kind: ImportKind) -> ImportContext {
+    /// What an import job needs to run.
+    pub fn import_context(&self) -> ImportContext {
         ImportContext {
             db: self.db.clone(),
             faults: self.faults.clone(),
-            kind,
         }
     }
 

@@ -11,10 +11,7 @@ use bytes::Bytes;
 use marketo_bulk_mock::clock::Timestamp;
 use marketo_bulk_mock::faults::Faults;
 use marketo_bulk_mock::fixtures::Fixtures;
-use marketo_bulk_mock::import::Format;
-use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
-use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
-use marketo_bulk_mock::jobs::{ImportKind, ImportWork};
+use marketo_bulk_mock::import::{Format, ImportContext, ImportRequest, LeadParams, prepare};
 use marketo_bulk_mock::store::Db;
 use proptest::prelude::*;
 
@@ -100,18 +97,17 @@ fn import(
     marketo_bulk_mock::jobs::Counters,
     marketo_bulk_mock::jobs::ResultFiles,
 ) {
-    let (header, reader) = open_upload(Bytes::from(file), format).unwrap();
-    let params = LeadParams {
-        format,
+    let request = ImportRequest::Leads(LeadParams {
+        format: Some(format.to_string()),
         ..LeadParams::default()
-    };
-    let lead_plan = plan(&db.read().unwrap().leads, &header, &params).unwrap();
+    });
     let context = ImportContext {
         db: db.clone(),
         faults: Arc::new(Faults::default()),
-        kind: ImportKind::Leads,
     };
-    let mut work = Box::new(LeadTarget::import(lead_plan, &header, reader, context));
+    let mut work = prepare(request, Some(Bytes::from(file)), context)
+        .unwrap()
+        .work;
     let mut counters = marketo_bulk_mock::jobs::Counters::default();
     loop {
         let step = work.step(step_rows, Timestamp(1_000));

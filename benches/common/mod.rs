@@ -9,11 +9,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use marketo_bulk_mock::clock::Timestamp;
 use marketo_bulk_mock::faults::Faults;
-use marketo_bulk_mock::import::Format;
-use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
-use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
+use marketo_bulk_mock::import::{ImportContext, ImportRequest, LeadParams, prepare};
 use marketo_bulk_mock::jobs::engine::UNPACED_STEP_ROWS;
-use marketo_bulk_mock::jobs::{ImportKind, ImportWork};
 use marketo_bulk_mock::store::Db;
 
 /// The columns of the generated file; every one is a lead field in `fixtures/lead_fields.json`.
@@ -249,19 +246,18 @@ fn typed_row(row: &mut String, rng: &mut SplitMix64, email: &str) {
 /// Imports `data` into `db` as a job of `POST /bulk/v1/leads.json?format=csv&lookupField=email`
 /// does, counters and result files included; the number of rows imported.
 pub fn import(data: Bytes, db: &Arc<RwLock<Db>>) -> usize {
-    let params = LeadParams {
-        format: Format::Csv,
+    let request = ImportRequest::Leads(LeadParams {
+        format: Some("csv".to_owned()),
         lookup_field: Some("email".to_owned()),
         ..LeadParams::default()
-    };
-    let (header, rows) = open_upload(data, params.format).expect("the file has a header");
-    let plan = plan(&db.read().expect("lock").leads, &header, &params).expect("a valid header");
+    });
     let context = ImportContext {
         db: Arc::clone(db),
         faults: Arc::new(Faults::default()),
-        kind: ImportKind::Leads,
     };
-    let mut job = LeadTarget::import(plan, &header, rows, context);
+    let mut job = prepare(request, Some(data), context)
+        .expect("a valid header")
+        .work;
     let mut imported = 0;
     loop {
         // The engine's unpaced steps, as a job with no rate limit takes them.

@@ -12,10 +12,7 @@ use marketo_bulk_mock::fixtures::Fixtures;
 use marketo_bulk_mock::http::extract::Params;
 use marketo_bulk_mock::http::paging::Page;
 use marketo_bulk_mock::http::rest_leads::{columns, matching, render};
-use marketo_bulk_mock::import::Format;
-use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
-use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
-use marketo_bulk_mock::jobs::ImportKind;
+use marketo_bulk_mock::import::{ImportContext, ImportRequest, LeadParams, prepare};
 use marketo_bulk_mock::store::Db;
 
 const SEED: &str = "email,firstName,lastName,company,leadScore,loyaltyNumber,cookies\n\
@@ -28,10 +25,10 @@ fn db() -> &'static RwLock<Db> {
     DB.get_or_init(|| {
         let fixtures = Fixtures::load(None).expect("bundled fixtures load");
         let db = Arc::new(RwLock::new(fixtures.db()));
-        let (header, rows) = open_upload(Bytes::from_static(SEED.as_bytes()), Format::Csv).unwrap();
-        let lead_plan = plan(&db.read().unwrap().leads, &header, &LeadParams::default()).unwrap();
-        let context = ImportContext { db: db.clone(), faults: Arc::new(Faults::default()), kind: ImportKind::Leads };
-        LeadTarget::import(lead_plan, &header, rows, context).import_all(Timestamp(0));
+        let context = ImportContext { db: db.clone(), faults: Arc::new(Faults::default()) };
+        let file = Bytes::from_static(SEED.as_bytes());
+        let request = ImportRequest::Leads(LeadParams::default());
+        prepare(request, Some(file), context).unwrap().work.import_all(Timestamp(0));
         db
     })
 }

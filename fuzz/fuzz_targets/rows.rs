@@ -9,10 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use marketo_bulk_mock::clock::Timestamp;
 use marketo_bulk_mock::faults::Faults;
 use marketo_bulk_mock::fixtures::Fixtures;
-use marketo_bulk_mock::import::Format;
-use marketo_bulk_mock::import::driver::{ImportContext, open_upload};
-use marketo_bulk_mock::import::leads::{LeadParams, LeadTarget, plan};
-use marketo_bulk_mock::jobs::{ImportKind, ImportWork};
+use marketo_bulk_mock::import::{ImportContext, ImportRequest, LeadParams, prepare};
 
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
@@ -21,18 +18,14 @@ fn fixtures() -> &'static Fixtures {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, content)) = data.split_first() else { return };
-    let format = match selector % 3 {
-        0 => Format::Csv,
-        1 => Format::Tsv,
-        _ => Format::Ssv,
-    };
-    let Ok((header, rows)) = open_upload(Bytes::copy_from_slice(content), format) else { return };
+    let format = ["csv", "tsv", "ssv"][usize::from(selector % 3)];
     let db = Arc::new(RwLock::new(fixtures().db()));
     let lookup_field = (selector & 0x80 != 0).then(|| "id".to_owned());
-    let params = LeadParams { format, lookup_field, ..LeadParams::default() };
-    let Ok(lead_plan) = plan(&db.read().unwrap().leads, &header, &params) else { return };
-    let context = ImportContext { db: db.clone(), faults: Arc::new(Faults::default()), kind: ImportKind::Leads };
-    let mut work = Box::new(LeadTarget::import(lead_plan, &header, rows, context));
+    let params = LeadParams { format: Some(format.to_owned()), lookup_field, ..LeadParams::default() };
+    let context = ImportContext { db, faults: Arc::new(Faults::default()) };
+    let file = Bytes::copy_from_slice(content);
+    let Ok(prepared) = prepare(ImportRequest::Leads(params), Some(file), context) else { return };
+    let mut work = prepared.work;
     let (mut processed, mut failed, mut warned) = (0, 0, 0);
     loop {
         let step = work.step(usize::from(selector % 17) + 1, Timestamp(0));

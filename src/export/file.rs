@@ -6,7 +6,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Timestamp;
-use crate::import::Format;
+use crate::format::Format;
 use crate::schema::ValueRef;
 
 /// A finished export file and what its status reports of it.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 use super::dates::DateRange;
 use super::kind::ExportKind;
 use crate::error::ApiError;
-use crate::import::Format;
+use crate::format::Format;
 use crate::store::Db;
 use crate::store::leads::LeadColumn;
 use crate::store::objects::ObjectColumn;

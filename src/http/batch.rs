@@ -1,5 +1,5 @@
-//! What the three import types share over HTTP: the `format` parameter, admission to the one
-//! queue, finding a batch, its status records, and its failures and warnings files.
+//! What the three import types share over HTTP: admission to the one queue, finding a batch,
+//! its status records, and its failures and warnings files.
 
 use std::sync::Arc;
 
@@ -8,67 +8,31 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use bytes::Bytes;
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::envelope::{RequestId, success};
-use super::extract::{IdWidth, Params, path_id};
+use super::extract::{IdWidth, path_id};
 use super::guard::with_batch;
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::import::Format;
+use crate::import::{ImportRequest, prepare};
 use crate::jobs::engine::QueueFull;
 use crate::jobs::{BatchId, ImportKind, Job, JobSnapshot, JobStatus, ResultFiles};
 use crate::state::AppState;
 
-/// Reads `format` in any case; absent means CSV.
-pub fn format_param(value: Option<&str>) -> Result<Format, ApiError> {
-    value.map_or(Ok(Format::Csv), |text| {
-        text.parse().map_err(|_| ApiError::InvalidValue {
-            value: text.to_owned(),
-            expected: "csv, tsv, ssv",
-        })
-    })
+/// Prepares an import from its request and admits it to the queue.
+pub fn submit(
+    state: &AppState,
+    request: ImportRequest,
+    file: Option<Bytes>,
+) -> Result<Arc<Job>, ApiError> {
+    let prepared = prepare(request, file, state.import_context())?;
+    Ok(state.engine.submit(prepared.params, prepared.work)?)
 }
 
 impl From<QueueFull> for ApiError {
     fn from(full: QueueFull) -> ApiError {
         ApiError::TooManyImports(full.limit)
-    }
-}
-
-/// The parameters of a custom object import, as read from the query or form.
-#[derive(IntoParams)]
-pub struct ObjectParams {
-    /// CSV when absent.
-    #[param(inline, value_type = Option<Format>)]
-    pub format: Format,
-}
-
-impl ObjectParams {
-    pub fn read(params: &Params) -> Result<ObjectParams, ApiError> {
-        Ok(ObjectParams {
-            format: format_param(params.get("format"))?,
-        })
-    }
-}
-
-/// The parameters of a program member import, as read from the query or form.
-#[derive(IntoParams)]
-#[into_params(rename_all = "camelCase")]
-pub struct MemberParams {
-    /// CSV when absent.
-    #[param(inline, value_type = Option<Format>)]
-    pub format: Format,
-    /// The status every imported member gets.
-    pub program_member_status: Option<String>,
-}
-
-impl MemberParams {
-    pub fn read(params: &Params) -> Result<MemberParams, ApiError> {
-        Ok(MemberParams {
-            format: format_param(params.get("format"))?,
-            program_member_status: params.get("programMemberStatus").map(str::to_owned),
-        })
     }
 }
 
@@ -80,7 +44,7 @@ pub fn batch_id(segment: &str) -> Result<Option<BatchId>, ApiError> {
 /// A retained batch of the given kind; any other id is Marketo's 1013.
 pub fn find(state: &AppState, id: Option<BatchId>, kind: ImportKind) -> Result<Arc<Job>, ApiError> {
     id.and_then(|id| state.engine.job(id))
-        .filter(|job| job.kind == kind)
+        .filter(|job| job.kind() == kind)
         .ok_or(ApiError::ObjectNotFound)
 }
 
@@ -110,7 +74,7 @@ impl Created {
 pub struct LeadStatus<'a> {
     batch_id: u32,
     /// The batch id again, as a string.
-    #[serde(serialize_with = "as_string")]
+    #[serde(serialize_with = "crate::jobs::params::as_string")]
     #[schema(value_type = String)]
     import_id: u32,
     status: JobStatus,
@@ -119,10 +83,6 @@ pub struct LeadStatus<'a> {
     num_of_rows_with_warning: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
-}
-
-fn as_string<S: serde::Serializer>(id: &u32, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(id)
 }
 
 impl LeadStatus<'_> {

@@ -23,7 +23,7 @@ use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::export::plan::plan;
 use crate::export::{ExportJob, ExportKind, ExportStatus};
-use crate::import::Format;
+use crate::format::Format;
 use crate::state::AppState;
 
 /// The content type of a CSV or SSV export file.

@@ -2,10 +2,9 @@
 
 use axum::extract::Request;
 use axum::response::Response;
-use serde_json::json;
 
 use super::batch::{
-    Created, LeadStatus, RESULT_FILE, ResultKind, batch_file, format_param, lead_style_status,
+    Created, LeadStatus, RESULT_FILE, ResultKind, batch_file, lead_style_status, submit,
 };
 use super::envelope::{RequestId, marketo, success};
 use super::extract::{Authorized, IdWidth, Segment, json_segment_id};
@@ -13,8 +12,7 @@ use super::guard::with_batch;
 use super::registry::{Answer, Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
-use crate::import::driver::open_upload;
-use crate::import::leads::{LeadParams, LeadTarget, plan};
+use crate::import::{ImportRequest, LeadParams};
 use crate::jobs::ImportKind;
 use crate::state::AppState;
 
@@ -60,24 +58,12 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let upload = Upload::read(&state, request).await?;
     let params = LeadParams {
-        format: format_param(upload.params.get("format"))?,
+        format: upload.params.get("format").map(str::to_owned),
         lookup_field: upload.params.get("lookupField").map(str::to_owned),
         list_id: upload.params.get("listId").map(str::to_owned),
         partition_name: upload.params.get("partitionName").map(str::to_owned),
     };
-    let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
-    let (header, rows) = open_upload(file, params.format)?;
-    let plan = plan(&state.read_db().leads, &header, &params)?;
-    let shown = json!({
-        "format": plan.format,
-        "lookupField": plan.lookup_name,
-        "listId": plan.list.as_ref().map(|(id, _)| id),
-        "partitionName": params.partition_name,
-    });
-    let work = LeadTarget::import(plan, &header, rows, state.import_context(ImportKind::Leads));
-    let job = state
-        .engine
-        .submit(ImportKind::Leads, shown, Box::new(work))?;
+    let job = submit(&state, ImportRequest::Leads(params), upload.file)?;
     Ok(with_batch(
         success(&request_id, &[Created::of(&job)]),
         job.id,

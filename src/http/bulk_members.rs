@@ -3,11 +3,9 @@
 
 use axum::extract::Request;
 use axum::response::Response;
-use serde_json::json;
 
 use super::batch::{
-    Created, LeadStatus, MemberParams, RESULT_FILE, ResultKind, batch_file, batch_id,
-    lead_style_status,
+    Created, LeadStatus, RESULT_FILE, ResultKind, batch_file, batch_id, lead_style_status, submit,
 };
 use super::envelope::{RequestId, marketo, success};
 use super::extract::{Authorized, Segment};
@@ -15,8 +13,7 @@ use super::guard::with_batch;
 use super::registry::{Answer, Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
-use crate::import::driver::open_upload;
-use crate::import::members::plan;
+use crate::import::{ImportRequest, MemberParams};
 use crate::jobs::ImportKind;
 use crate::state::AppState;
 
@@ -82,32 +79,15 @@ async fn create(
     request: Request,
 ) -> Result<Response, ApiError> {
     let upload = Upload::read(&state, request).await?;
-    let MemberParams {
-        format,
-        program_member_status: status,
-    } = MemberParams::read(&upload.params)?;
-    let program_known = program
-        .parse()
-        .ok()
-        .is_some_and(|id| state.read_db().programs.program(id).is_some());
-    if !program_known {
-        return Err(ApiError::ProgramNotFound);
-    }
-    let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
-    let (header, rows) = open_upload(file, format)?;
-    let work = plan(
-        &state.read_db(),
-        &program,
-        status.as_deref(),
-        format,
-        &header,
-        rows,
-        state.import_context(ImportKind::ProgramMembers),
-    )?;
-    let shown = json!({ "format": format, "programId": program, "programMemberStatus": status });
-    let job = state
-        .engine
-        .submit(ImportKind::ProgramMembers, shown, Box::new(work))?;
+    let params = MemberParams {
+        format: upload.params.get("format").map(str::to_owned),
+        program_member_status: upload.params.get("programMemberStatus").map(str::to_owned),
+    };
+    let request = ImportRequest::ProgramMembers {
+        program_id: program,
+        params,
+    };
+    let job = submit(&state, request, upload.file)?;
     Ok(with_batch(
         success(&request_id, &[Created::of(&job)]),
         job.id,

@@ -4,20 +4,16 @@
 use axum::extract::Request;
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::json;
 
-use super::batch::{
-    ObjectParams, ObjectStatus, RESULT_FILE, ResultKind, batch_id, find, result_file,
-};
+use super::batch::{ObjectStatus, RESULT_FILE, ResultKind, batch_id, find, result_file, submit};
 use super::envelope::{RequestId, marketo, success};
 use super::extract::{Authorized, Segment};
 use super::guard::with_batch;
 use super::registry::{Answer, Api, BodyKind, Tag};
 use super::upload::Upload;
 use crate::error::ApiError;
-use crate::import::driver::open_upload;
-use crate::import::objects::plan;
-use crate::jobs::{ImportKind, Job, JobStatus};
+use crate::import::{ImportRequest, ObjectParams};
+use crate::jobs::{ImportKind, Job, JobParams, JobStatus};
 use crate::state::AppState;
 
 pub fn routes() -> Api {
@@ -76,24 +72,14 @@ async fn create(
     request: Request,
 ) -> Result<Response, ApiError> {
     let upload = Upload::read(&state, request).await?;
-    if state.read_db().objects.get(&api_name).is_none() {
-        return Err(ApiError::ObjectNotFound);
-    }
-    let ObjectParams { format } = ObjectParams::read(&upload.params)?;
-    let file = upload.file.ok_or(ApiError::MissingParameter("file"))?;
-    let (header, rows) = open_upload(file, format)?;
-    let work = plan(
-        &state.read_db(),
-        &api_name,
-        format,
-        &header,
-        rows,
-        state.import_context(ImportKind::CustomObjects),
-    )?;
-    let shown = json!({ "format": format, "objectApiName": api_name });
-    let job = state
-        .engine
-        .submit(ImportKind::CustomObjects, shown, Box::new(work))?;
+    let params = ObjectParams {
+        format: upload.params.get("format").map(str::to_owned),
+    };
+    let request = ImportRequest::CustomObjects {
+        api_name: api_name.clone(),
+        params,
+    };
+    let job = submit(&state, request, upload.file)?;
     let created = Created {
         batch_id: job.id,
         status: job.snapshot().status,
@@ -109,10 +95,10 @@ fn object_batch(
     batch: &str,
 ) -> Result<std::sync::Arc<Job>, ApiError> {
     let job = find(state, batch_id(batch)?, ImportKind::CustomObjects)?;
-    if job.params["objectApiName"] != api_name {
-        return Err(ApiError::ObjectNotFound);
+    match &job.params {
+        JobParams::CustomObjects(params) if params.object_api_name == api_name => Ok(job),
+        _ => Err(ApiError::ObjectNotFound),
     }
-    Ok(job)
 }
 
 async fn status(

@@ -19,8 +19,19 @@ use crate::schema::FieldDef;
 use crate::store::Db;
 use crate::store::activities::Source;
 
-/// Opens an upload and reads its header, mapping an empty file to Marketo's 1003.
-pub fn open_upload(data: Bytes, format: Format) -> Result<(Header, RowReader), ApiError> {
+/// Reads `format` in any case; absent means CSV.
+pub fn format_param(value: Option<&str>) -> Result<Format, ApiError> {
+    value.map_or(Ok(Format::Csv), |text| {
+        text.parse().map_err(|_| ApiError::InvalidValue {
+            value: text.to_owned(),
+            expected: "csv, tsv, ssv",
+        })
+    })
+}
+
+/// Opens an upload and reads its header: a missing file is Marketo's 1002, an empty one 1003.
+pub fn open_upload(file: Option<Bytes>, format: Format) -> Result<(Header, RowReader), ApiError> {
+    let data = file.ok_or(ApiError::MissingParameter("file"))?;
     RowReader::open(data, format).map_err(|error| match error {
         HeaderError::Empty => ApiError::EmptyFile,
         HeaderError::NotUtf8 => ApiError::InvalidData(error.to_string()),
@@ -52,6 +63,9 @@ pub fn resolve_header<C: Copy + PartialEq>(
 /// What differs between leads, custom objects and program members. Rows are checked and
 /// prepared on one thread while earlier ones are written on another, so both take `&self`.
 pub trait RowTarget: Send + Sync + 'static {
+    /// The kind of import it writes, which fault rules and activities name.
+    const KIND: ImportKind;
+
     /// A checked row, ready for the store.
     type Row: Send;
 
@@ -78,7 +92,6 @@ pub trait RowTarget: Send + Sync + 'static {
 pub struct ImportContext {
     pub db: Arc<RwLock<Db>>,
     pub faults: Arc<Faults>,
-    pub kind: ImportKind,
 }
 
 /// What the activities an import writes name as their source: Marketo records a bulk import
@@ -170,7 +183,7 @@ impl<T: RowTarget> RowImport<T> {
                     columns,
                     names: header.names.clone(),
                     faults: context.faults,
-                    kind: context.kind,
+                    kind: T::KIND,
                 },
                 reader: rows,
                 db: context.db,
@@ -179,9 +192,16 @@ impl<T: RowTarget> RowImport<T> {
             warnings: ResultFile::new(format, &header.raw, WARNING_COLUMN),
         }
     }
+}
 
+/// The rows of a prepared import: stepped by the job engine, or run to the end at once.
+pub trait RowWork: ImportWork {
     /// Imports every row without pacing, for seeding: what became of each row, in order.
-    pub fn import_all(mut self, now: Timestamp) -> Vec<RowOutcome> {
+    fn import_all(self: Box<Self>, now: Timestamp) -> Vec<RowOutcome>;
+}
+
+impl<T: RowTarget> RowWork for RowImport<T> {
+    fn import_all(mut self: Box<Self>, now: Timestamp) -> Vec<RowOutcome> {
         let mut outcomes = Vec::new();
         self.rows
             .process(usize::MAX, now, |_, outcome| outcomes.push(outcome));

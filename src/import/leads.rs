@@ -3,20 +3,24 @@
 
 use std::borrow::Cow;
 
-use super::Format;
+use bytes::Bytes;
+
 use super::driver::{
-    ImportContext, RowImport, RowTarget, WriteNotes, import_source, resolve_header,
+    ImportContext, RowImport, RowTarget, WriteNotes, format_param, import_source, open_upload,
+    resolve_header,
 };
-use super::rows::{Header, RowReader};
+use super::request::LeadParams;
 use super::validate::{CellRef, Checked};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
+use crate::jobs::params::LeadJobParams;
+use crate::jobs::{ImportKind, JobParams};
 use crate::schema::{
     DataType, FieldDef, FieldId, Value, Values, encode, encode_text, text_size, value_size,
 };
 use crate::store::Db;
 use crate::store::activities::Source;
-use crate::store::leads::{LeadDb, LookupKey, key_hash, virtual_fields};
+use crate::store::leads::{LookupKey, key_hash, virtual_fields};
 
 /// Fields Marketo names as lookup fields besides custom string, email and integer fields.
 const STANDARD_LOOKUP_FIELDS: &[&str] = &[
@@ -46,44 +50,41 @@ pub fn is_lookup_field(field: &FieldDef) -> bool {
             ))
 }
 
-/// The creation parameters of a lead import, as read from the query or form.
-#[derive(Debug, Clone, Default, utoipa::IntoParams)]
-#[into_params(rename_all = "camelCase")]
-pub struct LeadParams {
-    /// CSV when absent.
-    #[param(inline, value_type = Option<Format>)]
-    pub format: Format,
-    pub lookup_field: Option<String>,
-    pub list_id: Option<String>,
-    pub partition_name: Option<String>,
-}
-
-/// Everything decided before the job exists: a bad request never becomes a job.
-#[derive(Debug, Clone)]
-pub struct LeadPlan {
-    pub format: Format,
-    pub lookup: FieldId,
-    pub lookup_name: String,
-    /// The static list the leads go to, by id and name.
-    pub list: Option<(u32, String)>,
-    pub partition: u16,
+/// The lead side of an import: finds each row's lead and writes its values.
+pub struct LeadTarget {
+    lookup: FieldId,
+    lookup_name: String,
+    /// The static list the leads go to.
+    list: Option<u32>,
+    partition: u16,
     columns: Vec<FieldId>,
-    defs: Vec<FieldDef>,
     /// Where the lookup column stands in the file, if it is there at all.
     lookup_column: Option<usize>,
+    /// The writable columns, in ascending field order: a record is encoded straight from the
+    /// row's cells in that order, with no sorting or copying per cell.
+    encode_order: Vec<usize>,
+    /// Whether the lookup is by `id`, which names a lead rather than being written.
+    by_id: bool,
+    /// What the activities it writes name as their source.
+    source: Source,
 }
 
-/// Resolves the parameters and the header against the lead schema.
-pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPlan, ApiError> {
+/// Resolves the parameters and the header against the lead schema, and builds the import job.
+pub(super) fn plan(
+    db: &Db,
+    params: LeadParams,
+    file: Option<Bytes>,
+    context: ImportContext,
+) -> Result<(JobParams, RowImport<LeadTarget>), ApiError> {
+    let format = format_param(params.format.as_deref())?;
+    let (header, rows) = open_upload(file, format)?;
+    let db = &db.leads;
     let schema = db.schema();
-    let lookup_name = params
-        .lookup_field
-        .clone()
-        .unwrap_or_else(|| "email".to_owned());
+    let lookup_name = params.lookup_field.unwrap_or_else(|| "email".to_owned());
     let lookup = schema
         .find(&lookup_name)
         .filter(|id| is_lookup_field(schema.field(*id)))
-        .ok_or_else(|| ApiError::LookupFieldNotFound(lookup_name.clone()))?;
+        .ok_or(ApiError::LookupFieldNotFound(lookup_name))?;
     let list = match &params.list_id {
         None => None,
         Some(text) => {
@@ -111,65 +112,34 @@ pub fn plan(db: &LeadDb, header: &Header, params: &LeadParams) -> Result<LeadPla
     })?;
     let lookup_column = columns.iter().position(|id| *id == lookup);
     let lookup_name = schema.field(lookup).name.clone();
-    let defs = columns.iter().map(|id| schema.field(*id).clone()).collect();
-    Ok(LeadPlan {
-        format: params.format,
+    let defs: Vec<FieldDef> = columns.iter().map(|id| schema.field(*id).clone()).collect();
+    let mut encode_order: Vec<usize> = (0..defs.len()).filter(|at| defs[*at].writable()).collect();
+    encode_order.sort_by_key(|at| columns[*at]);
+    let by_id = !lookup_column.is_some_and(|at| defs[at].writable());
+    // A list import's activities name the list, as Marketo's do.
+    let mut source = import_source(LeadTarget::KIND);
+    if let Some((_, name)) = &list {
+        source.name.clone_from(name);
+    }
+    let shown = JobParams::Leads(LeadJobParams {
+        format,
+        lookup_field: lookup_name.clone(),
+        list_id: list.as_ref().map(|(id, _)| *id),
+        partition_name: params.partition_name,
+    });
+    let target = LeadTarget {
         lookup,
         lookup_name,
-        list,
+        list: list.map(|(id, _)| id),
         partition,
         columns,
         lookup_column,
-        defs,
-    })
-}
-
-/// The lead side of an import: finds each row's lead and writes its values.
-pub struct LeadTarget {
-    plan: LeadPlan,
-    /// The writable columns, in ascending field order: a record is encoded straight from the
-    /// row's cells in that order, with no sorting or copying per cell.
-    encode_order: Vec<usize>,
-    /// Whether the lookup is by `id`, which names a lead rather than being written.
-    by_id: bool,
-    /// What the activities it writes name as their source.
-    source: Source,
-}
-
-impl LeadTarget {
-    /// The import job for a plan: the shared row loop over this target.
-    pub fn import(
-        plan: LeadPlan,
-        header: &Header,
-        rows: RowReader,
-        context: ImportContext,
-    ) -> RowImport<LeadTarget> {
-        let columns = plan.defs.clone();
-        let mut encode_order: Vec<usize> = (0..columns.len())
-            .filter(|at| columns[*at].writable())
-            .collect();
-        encode_order.sort_by_key(|at| plan.columns[*at]);
-        let by_id = !plan.lookup_column.is_some_and(|at| columns[at].writable());
-        let format = plan.format;
-        // A list import's activities name the list, as Marketo's do.
-        let mut source = import_source(context.kind);
-        if let Some((_, name)) = &plan.list {
-            source.name.clone_from(name);
-        }
-        RowImport::new(
-            LeadTarget {
-                plan,
-                encode_order,
-                by_id,
-                source,
-            },
-            columns,
-            format,
-            header,
-            rows,
-            context,
-        )
-    }
+        encode_order,
+        by_id,
+        source,
+    };
+    let work = RowImport::new(target, defs, format, &header, rows, context);
+    Ok((shown, work))
 }
 
 /// A lead row ready for the store: its encoded values, and what it finds its lead by.
@@ -187,13 +157,14 @@ enum RowKey {
 }
 
 impl RowTarget for LeadTarget {
+    const KIND: ImportKind = ImportKind::Leads;
     type Row = LeadRow;
 
     fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<LeadRow, String> {
-        let Some(key) = self.plan.lookup_column.and_then(|at| cells[at].as_ref()) else {
+        let Some(key) = self.lookup_column.and_then(|at| cells[at].as_ref()) else {
             return Err(format!(
                 "Value for lookup field '{}' not found",
-                self.plan.lookup_name
+                self.lookup_name
             ));
         };
         let key = if self.by_id {
@@ -203,7 +174,7 @@ impl RowTarget for LeadTarget {
                 CellRef::Text(text) => Cow::Borrowed(text),
                 CellRef::Parsed(value) => Cow::Owned(value.key_text()),
             };
-            RowKey::Hashed(key_hash(self.plan.partition, &key))
+            RowKey::Hashed(key_hash(self.partition, &key))
         };
         // Sized exactly, so the record is one allocation that is never moved; sizes come
         // from the cells' lengths without reading their text.
@@ -219,7 +190,7 @@ impl RowTarget for LeadTarget {
             .sum();
         let mut bytes = Vec::with_capacity(size);
         for at in &self.encode_order {
-            let field = self.plan.columns[*at];
+            let field = self.columns[*at];
             match &cells[*at] {
                 None => {}
                 Some(Checked::Text(range)) => encode_text(&mut bytes, field, &text[range.clone()]),
@@ -243,13 +214,13 @@ impl RowTarget for LeadTarget {
                 RowKey::Id(id) => LookupKey::Value(id),
                 RowKey::Hashed(hash) => LookupKey::Hashed(*hash),
             };
-            let partition = self.plan.partition;
+            let partition = self.partition;
             match db
                 .leads
-                .upsert_record(partition, self.plan.lookup, key, row.record, now)
+                .upsert_record(partition, self.lookup, key, row.record, now)
             {
                 Ok(upserted) => {
-                    if self.plan.list.is_some() {
+                    if self.list.is_some() {
                         imported.push(upserted.id);
                     }
                     db.activities.lead_upserted(&schema, upserted, now, source);
@@ -257,16 +228,16 @@ impl RowTarget for LeadTarget {
                 Err(error) => notes.push((at, Err(error.to_string()))),
             }
         }
-        if let Some((list, _)) = &self.plan.list {
-            for lead in db.leads.add_to_list(*list, imported) {
-                db.activities.added_to_list(lead, now, source, *list);
+        if let Some(list) = self.list {
+            for lead in db.leads.add_to_list(list, imported) {
+                db.activities.added_to_list(lead, now, source, list);
             }
         }
         notes
     }
 
     fn reserve(&self, db: &mut Db, rows: usize) {
-        db.leads.reserve(self.plan.lookup, rows);
+        db.leads.reserve(self.lookup, rows);
         db.activities.reserve(rows);
     }
 }

@@ -1,14 +1,18 @@
 //! A program member import: each row upserts a lead by email, then makes it a member of the
 //! program with the given status. Rows may mix lead fields and program member custom fields.
 
-use super::Format;
+use bytes::Bytes;
+
 use super::driver::{
-    ImportContext, RowImport, RowTarget, WriteNotes, import_source, notes, resolve_header,
+    ImportContext, RowImport, RowTarget, WriteNotes, format_param, import_source, notes,
+    open_upload, resolve_header,
 };
-use super::rows::{Header, RowReader};
+use super::request::MemberParams;
 use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
+use crate::jobs::params::MemberJobParams;
+use crate::jobs::{ImportKind, JobParams};
 use crate::schema::{FieldDef, FieldId, Value};
 use crate::store::Db;
 use crate::store::activities::{Source, StatusChange};
@@ -32,27 +36,29 @@ pub struct MemberTarget {
     source: Source,
 }
 
-/// Resolves the program, its status and the header, and builds the import job.
-pub fn plan(
+/// Resolves the program, its status and the header, in Marketo's order, and builds the
+/// import job.
+pub(super) fn plan(
     db: &Db,
     program_id: &str,
-    status: Option<&str>,
-    format: Format,
-    header: &Header,
-    rows: RowReader,
+    params: MemberParams,
+    file: Option<Bytes>,
     context: ImportContext,
-) -> Result<RowImport<MemberTarget>, ApiError> {
+) -> Result<(JobParams, RowImport<MemberTarget>), ApiError> {
+    let format = format_param(params.format.as_deref())?;
     let program = program_id
         .parse::<u32>()
         .ok()
         .filter(|id| db.programs.program(*id).is_some())
         .ok_or(ApiError::ProgramNotFound)?;
-    let status = status
+    let (header, rows) = open_upload(file, format)?;
+    let status_name = params
+        .program_member_status
         .filter(|s| !s.is_empty())
         .ok_or(ApiError::MissingParameter("programMemberStatus"))?;
     let status = db
         .programs
-        .status(program, status)
+        .status(program, &status_name)
         .ok_or(ApiError::ProgramStatusNotFound)?
         .clone();
     let (leads, members) = (db.leads.schema(), db.programs.member_schema());
@@ -75,20 +81,20 @@ pub fn plan(
             .position(|column| *column == Column::Lead(field))
             .map(|at| (at, field))
     });
-    Ok(RowImport::new(
-        MemberTarget {
-            program,
-            status,
-            columns,
-            email,
-            source: import_source(context.kind),
-        },
-        defs,
+    let shown = JobParams::ProgramMembers(MemberJobParams {
         format,
-        header,
-        rows,
-        context,
-    ))
+        program_id: program,
+        program_member_status: status_name,
+    });
+    let target = MemberTarget {
+        program,
+        status,
+        columns,
+        email,
+        source: import_source(MemberTarget::KIND),
+    };
+    let work = RowImport::new(target, defs, format, &header, rows, context);
+    Ok((shown, work))
 }
 
 /// A row ready for the store.
@@ -99,6 +105,7 @@ pub struct MemberRow {
 }
 
 impl RowTarget for MemberTarget {
+    const KIND: ImportKind = ImportKind::ProgramMembers;
     type Row = MemberRow;
 
     fn prepare(&self, cells: &mut [Option<Checked>], text: &str) -> Result<MemberRow, String> {

@@ -1,13 +1,18 @@
 //! The pure side of an import: the file format, reading rows, checking values against a
 //! schema, and rendering the failures and warnings files. Nothing here knows about HTTP or tasks.
+//!
+//! Every caller (the HTTP handlers, seeding, the benches, fuzz targets and property tests)
+//! comes in through [`prepare`], so each import is checked and planned one way.
 
-pub mod driver;
-pub mod format;
-pub mod leads;
-pub mod members;
-pub mod objects;
-pub mod render;
-pub mod rows;
-pub mod validate;
+mod driver;
+pub(crate) mod leads;
+mod members;
+mod objects;
+mod render;
+pub mod request;
+mod rows;
+mod validate;
 
-pub use format::Format;
+pub use crate::format::Format;
+pub use driver::{ImportContext, RowOutcome};
+pub use request::{ImportRequest, LeadParams, MemberParams, ObjectParams, prepare};

@@ -1,12 +1,18 @@
 //! A custom object import: deduplicated on the type's `dedupeFields`, with link fields
 //! resolved to leads.
 
-use super::Format;
-use super::driver::{ImportContext, RowImport, RowTarget, WriteNotes, notes, resolve_header};
-use super::rows::{Header, RowReader};
+use bytes::Bytes;
+
+use super::driver::{
+    ImportContext, RowImport, RowTarget, WriteNotes, format_param, notes, open_upload,
+    resolve_header,
+};
+use super::request::ObjectParams;
 use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
+use crate::jobs::params::ObjectJobParams;
+use crate::jobs::{ImportKind, JobParams};
 use crate::schema::{FieldDef, FieldId, Value};
 use crate::store::Db;
 use crate::store::objects::dedupe_key;
@@ -31,17 +37,22 @@ pub struct ObjectTarget {
     links: Vec<Link>,
 }
 
-/// Checks the header against the type and builds the import job. A header without every
-/// dedupe field still makes a job, whose rows all fail with `missing.dedupe.fields`.
-pub fn plan(
+/// Checks the type, the format and the header, and builds the import job. A header without
+/// every dedupe field still makes a job, whose rows all fail with `missing.dedupe.fields`.
+pub(super) fn plan(
     db: &Db,
-    api_name: &str,
-    format: Format,
-    header: &Header,
-    rows: RowReader,
+    api_name: String,
+    params: ObjectParams,
+    file: Option<Bytes>,
     context: ImportContext,
-) -> Result<RowImport<ObjectTarget>, ApiError> {
-    let object = db.objects.get(api_name).ok_or(ApiError::ObjectNotFound)?;
+) -> Result<(JobParams, RowImport<ObjectTarget>), ApiError> {
+    let object = db.objects.get(&api_name).ok_or(ApiError::ObjectNotFound)?;
+    let format = format_param(params.format.as_deref())?;
+    let (header, rows) = open_upload(file, format)?;
+    let shown = JobParams::CustomObjects(ObjectJobParams {
+        format,
+        object_api_name: api_name.clone(),
+    });
     let schema = &object.schema;
     let present = |field: FieldId| {
         header
@@ -53,19 +64,13 @@ pub fn plan(
         object.dedupe.iter().map(|field| present(*field)).collect();
     if dedupe_columns.is_none() || object.dedupe.len() != object.def.dedupe_fields.len() {
         let target = ObjectTarget {
-            api_name: api_name.to_owned(),
+            api_name,
             columns: Vec::new(),
             dedupe_columns: None,
             links: Vec::new(),
         };
-        return Ok(RowImport::new(
-            target,
-            Vec::new(),
-            format,
-            header,
-            rows,
-            context,
-        ));
+        let work = RowImport::new(target, Vec::new(), format, &header, rows, context);
+        return Ok((shown, work));
     }
     let columns = resolve_header(&header.names, |name| {
         let field = schema.find(name)?;
@@ -87,12 +92,13 @@ pub fn plan(
         .collect();
     let defs: Vec<FieldDef> = columns.iter().map(|id| schema.field(*id).clone()).collect();
     let target = ObjectTarget {
-        api_name: api_name.to_owned(),
+        api_name,
         columns,
         dedupe_columns,
         links,
     };
-    Ok(RowImport::new(target, defs, format, header, rows, context))
+    let work = RowImport::new(target, defs, format, &header, rows, context);
+    Ok((shown, work))
 }
 
 /// A record ready for the store.
@@ -103,6 +109,7 @@ pub struct ObjectRow {
 }
 
 impl RowTarget for ObjectTarget {
+    const KIND: ImportKind = ImportKind::CustomObjects;
     type Row = ObjectRow;
 
     fn reject_all(&self) -> Option<&str> {

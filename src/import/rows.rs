@@ -44,12 +44,6 @@ impl Cells {
         self.ranges.len()
     }
 
-    // Only the `internals` feature exports the type, with `len`, where clippy wants this.
-    #[cfg(feature = "internals")]
-    pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
-    }
-
     pub fn get(&self, at: usize) -> Option<&[u8]> {
         self.bytes.get(self.ranges.get(at)?.clone())
     }

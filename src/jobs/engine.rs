@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::model::{BatchId, ImportKind, ImportWork, Job};
+use super::JobParams;
+use super::model::{BatchId, ImportWork, Job};
 use super::status::{JobEvent, JobStatus};
 use crate::clock::{Clock, Timestamp};
 use crate::faults::{Faults, JobFaultAction};
@@ -164,10 +165,10 @@ impl Engine {
     /// The count and the insertion happen under one lock, so the limit is exact.
     pub fn submit(
         &self,
-        kind: ImportKind,
-        params: serde_json::Value,
+        params: JobParams,
         work: Box<dyn ImportWork>,
     ) -> Result<Arc<Job>, QueueFull> {
+        let kind = params.kind();
         let now = self.inner.clock.now();
         self.forget_expired(now);
         let job = {
@@ -178,7 +179,7 @@ impl Engine {
             }
             let id = scheduler.next_id;
             scheduler.next_id += 1;
-            let job = Arc::new(Job::new(id, kind, params, work, now));
+            let job = Arc::new(Job::new(id, params, work, now));
             self.inner.jobs.insert(id, job.clone());
             scheduler.queue.push_back(id);
             job
@@ -281,7 +282,7 @@ impl Engine {
         };
         for job in started {
             let engine = self.clone();
-            let span = tracing::info_span!("job", batch_id = job.id, kind = ?job.kind);
+            let span = tracing::info_span!("job", batch_id = job.id, kind = ?job.kind());
             self.inner
                 .tracker
                 .spawn(async move { engine.run(job).await }.instrument(span));
@@ -298,7 +299,7 @@ impl Engine {
     }
 
     async fn run(&self, job: Arc<Job>) {
-        let outcome = match self.inner.faults.for_job(job.kind.into()) {
+        let outcome = match self.inner.faults.for_job(job.kind().into()) {
             Some(JobFaultAction::Fail(message)) => Err(message),
             Some(JobFaultAction::Panic) => self.process(&job, true).await,
             None => self.process(&job, false).await,
@@ -427,6 +428,8 @@ const CANCELLED: &str = "Import failed: the server shut down before the import f
 mod tests {
     use super::*;
     use crate::clock::ClockMode;
+    use crate::format::Format;
+    use crate::jobs::params::LeadJobParams;
     use crate::jobs::{Counters, ResultFiles, Step};
 
     /// Work of `rows` good rows.
@@ -483,14 +486,18 @@ mod tests {
         .unwrap();
     }
 
+    /// The parameters of a plain lead import.
+    fn lead_params() -> JobParams {
+        JobParams::Leads(LeadJobParams {
+            format: Format::Csv,
+            lookup_field: "email".to_owned(),
+            list_id: None,
+            partition_name: None,
+        })
+    }
+
     fn submit(engine: &Engine, rows: u64) -> Arc<Job> {
-        engine
-            .submit(
-                ImportKind::Leads,
-                serde_json::Value::Null,
-                Box::new(Rows(rows)),
-            )
-            .unwrap()
+        engine.submit(lead_params(), Box::new(Rows(rows))).unwrap()
     }
 
     #[tokio::test]
@@ -498,13 +505,7 @@ mod tests {
         let (clock, engine) = frozen_engine(0, 1);
         let jobs: Vec<_> = (0..10).map(|_| submit(&engine, 1)).collect();
         assert_eq!(
-            engine
-                .submit(
-                    ImportKind::Leads,
-                    serde_json::Value::Null,
-                    Box::new(Rows(1))
-                )
-                .unwrap_err(),
+            engine.submit(lead_params(), Box::new(Rows(1))).unwrap_err(),
             QueueFull { limit: 10 }
         );
         wait_for(&jobs[1], JobStatus::Importing).await;

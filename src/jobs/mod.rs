@@ -5,9 +5,11 @@ pub mod counters;
 pub mod dispatch;
 pub mod engine;
 pub mod model;
+pub mod params;
 pub mod status;
 
 pub use counters::Counters;
 pub use engine::{Engine, Limits, Timing};
 pub use model::{BatchId, ImportKind, ImportWork, Job, JobSnapshot, ResultFiles, Step};
+pub use params::JobParams;
 pub use status::JobStatus;

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use super::JobParams;
 use super::counters::Counters;
 use super::status::{InvalidTransition, JobEvent, JobStatus, completion_message, transition};
 use crate::clock::Timestamp;
@@ -70,9 +71,8 @@ pub trait ImportWork: Send + 'static {
 /// One import job.
 pub struct Job {
     pub id: BatchId,
-    pub kind: ImportKind,
-    /// The creation parameters, as the control plane shows them.
-    pub params: serde_json::Value,
+    /// The creation parameters, as the control plane shows them; they name the kind.
+    pub params: JobParams,
     pub created_at: Timestamp,
     snapshot: watch::Sender<JobSnapshot>,
     work: Mutex<Option<Box<dyn ImportWork>>>,
@@ -83,19 +83,13 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
             .field("id", &self.id)
-            .field("kind", &self.kind)
+            .field("kind", &self.kind())
             .finish_non_exhaustive()
     }
 }
 
 impl Job {
-    pub fn new(
-        id: BatchId,
-        kind: ImportKind,
-        params: serde_json::Value,
-        work: Box<dyn ImportWork>,
-        now: Timestamp,
-    ) -> Job {
+    pub fn new(id: BatchId, params: JobParams, work: Box<dyn ImportWork>, now: Timestamp) -> Job {
         let snapshot = JobSnapshot {
             status: JobStatus::Queued,
             counters: Counters::default(),
@@ -106,13 +100,16 @@ impl Job {
         };
         Job {
             id,
-            kind,
             params,
             created_at: now,
             snapshot: watch::Sender::new(snapshot),
             work: Mutex::new(Some(work)),
             files: OnceLock::new(),
         }
+    }
+
+    pub fn kind(&self) -> ImportKind {
+        self.params.kind()
     }
 
     pub fn snapshot(&self) -> JobSnapshot {

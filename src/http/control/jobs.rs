@@ -18,7 +18,7 @@ use crate::export::{ExportJob, ExportLimits, ExportStatus, QuotaUsage};
 use crate::faults::JobType;
 use crate::http::bulk_export::format_name;
 use crate::http::extract::{Params, Segment};
-use crate::jobs::{ImportKind, Job, JobStatus};
+use crate::jobs::{ImportKind, Job, JobParams, JobStatus};
 use crate::state::AppState;
 
 fn time(t: Option<Timestamp>) -> Option<String> {
@@ -42,15 +42,14 @@ pub(crate) struct ImportJobView {
     started_at: Option<String>,
     finished_at: Option<String>,
     /// The create request's parameters.
-    #[schema(value_type = Object)]
-    params: Value,
+    params: JobParams,
 }
 
 fn job_view(job: &Job) -> ImportJobView {
     let snapshot = job.snapshot();
     ImportJobView {
         batch_id: job.id,
-        kind: job.kind,
+        kind: job.kind(),
         status: snapshot.status,
         num_of_rows_processed: snapshot.counters.processed,
         num_of_rows_failed: snapshot.counters.failed,

@@ -1,4 +1,4 @@
-//! The three delimited formats Marketo accepts.
+//! The three delimited formats Marketo accepts, for imports and exports alike.
 
 use std::fmt;
 use std::str::FromStr;
@@ -6,16 +6,21 @@ use std::str::FromStr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// A delimited file format, named in lower case on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// Comma-separated.
     #[default]
     Csv,
+    /// Tab-separated.
     Tsv,
+    /// Semicolon-separated.
     Ssv,
 }
 
 impl Format {
+    /// The byte between cells.
     pub fn delimiter(self) -> u8 {
         match self {
             Format::Csv => b',',
@@ -24,6 +29,7 @@ impl Format {
         }
     }
 
+    /// The name Marketo's parameters use.
     pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "csv",
