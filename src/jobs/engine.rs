@@ -581,7 +581,12 @@ mod tests {
             },
         );
         let job = submit(&engine, 100);
-        wait_for(&job, JobStatus::Importing).await;
+        // Unpaced, it may finish before a wait for Importing subscribes; any start will do.
+        let mut changes = job.subscribe();
+        changes
+            .wait_for(|s| s.status != JobStatus::Queued)
+            .await
+            .unwrap();
         let dropped = engine.shutdown(Duration::from_secs(10)).await;
         assert_eq!(job.snapshot().status, JobStatus::Complete);
         assert!(dropped.is_empty());
