@@ -42,37 +42,10 @@ pub fn equal(word: u64, byte: u8) -> u64 {
     !(((zero_where_equal & LOW) + LOW) | zero_where_equal | LOW)
 }
 
-/// The high bit of each byte of `word` below `limit` (at most 0x80), and no other bit.
-#[inline]
-pub fn below(word: u64, limit: u8) -> u64 {
-    // A byte without its high bit reaches it when `0x80 - limit` is added if and only if it
-    // is at least `limit`; a byte with it set is never below.
-    !(((word & LOW) + ONES * u64::from(0x80 - limit)) | word) & HIGH
-}
-
-/// The high bit of each byte of `word` that is ASCII white space (tab, line feed, vertical
-/// tab, form feed, carriage return, space), as `char::is_whitespace` has it.
-#[inline]
-pub fn white_space(word: u64) -> u64 {
-    (below(word, 0x0E) & !below(word, 0x09)) | equal(word, b' ')
-}
-
 /// Where the lowest byte flagged by a mask of high bits stands in its word.
 #[inline]
 pub fn first(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
-}
-
-/// Eight bytes lower-cased at once: each of `A` to `Z` gains 0x20, every other byte (those
-/// past ASCII included) is left alone.
-#[inline]
-pub fn lower_ascii(word: u64) -> u64 {
-    // Without their high bits, adding these cannot carry from one byte into the next.
-    let low = word & LOW;
-    let from_a = low + ONES * u64::from(0x80 - b'A');
-    let past_z = low + ONES * u64::from(0x80 - b'Z' - 1);
-    let upper = from_a & !past_z & !word & HIGH;
-    word | (upper >> 2)
 }
 
 #[cfg(test)]
@@ -116,29 +89,6 @@ mod tests {
     }
 
     #[test]
-    fn below_and_white_space_flag_exactly_their_bytes() {
-        for (bytes, _, _) in words() {
-            let word = u64::from_le_bytes(bytes);
-            let flags = |keep: &dyn Fn(u8) -> bool| {
-                bytes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| keep(**b))
-                    .fold(0u64, |mask, (at, _)| mask | 0x80 << (8 * at))
-            };
-            for limit in [0x01, 0x09, 0x0E, 0x41, 0x80] {
-                assert_eq!(
-                    below(word, limit),
-                    flags(&|b| b < limit),
-                    "{bytes:?} < {limit:#x}"
-                );
-            }
-            let space = flags(&|b| char::from(b).is_whitespace() && b.is_ascii());
-            assert_eq!(white_space(word), space, "{bytes:?}");
-        }
-    }
-
-    #[test]
     fn first_names_the_lowest_flagged_byte() {
         let word = u64::from_le_bytes(*b"ab,cd,ef");
         assert_eq!(first(equal(word, b',')), 2);
@@ -163,15 +113,6 @@ mod tests {
                     "{len} at {at}"
                 );
             }
-        }
-    }
-
-    #[test]
-    fn a_word_is_lower_cased_as_its_bytes_are_one_by_one() {
-        for (bytes, at, byte) in words() {
-            let expected = bytes.map(|b| b.to_ascii_lowercase());
-            let word = lower_ascii(u64::from_le_bytes(bytes));
-            assert_eq!(word.to_le_bytes(), expected, "byte {byte:#x} at {at}");
         }
     }
 }

@@ -4,7 +4,6 @@
 //! latter truncated) with a warning, as Marketo does.
 
 use super::rows::Cells;
-use crate::words;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use std::ops::Range;
@@ -183,45 +182,16 @@ fn invalid_utf8(field: &FieldDef) -> String {
 
 /// Deliberately simple: one `@`, something before it, a dotted domain after it, no spaces.
 pub fn looks_like_email(text: &str) -> bool {
-    if !text.is_ascii() {
-        return !text.chars().any(char::is_whitespace) && looks_like_email_ascii(text.as_bytes());
-    }
-    looks_like_email_ascii(text.as_bytes())
-}
-
-/// [`looks_like_email`] on bytes, eight at a time; other than ASCII white space, bytes beyond
-/// ASCII count as ordinary characters.
-fn looks_like_email_ascii(bytes: &[u8]) -> bool {
-    let (mut ats, mut first_at) = (0, None);
-    for at in (0..bytes.len()).step_by(8) {
-        let word = words::load(bytes, at);
-        if words::white_space(word) != 0 {
-            return false;
-        }
-        let found = words::equal(word, b'@');
-        if found != 0 {
-            ats += found.count_ones();
-            first_at.get_or_insert(at + words::first(found));
-        }
-    }
-    let Some(at) = first_at.filter(|_| ats == 1) else {
+    let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
-    let domain = &bytes[at + 1..];
-    if at == 0 || domain.first().is_none_or(|b| *b == b'.') || domain.last() == Some(&b'.') {
-        return false;
-    }
-    // A domain has a dot, and never two in a row: words taken seven bytes apart overlap by
-    // one, so every pair of neighbouring bytes lies within one of them.
-    let mut dotted = false;
-    for start in (0..domain.len()).step_by(7) {
-        let dots = words::equal(words::load(domain, start), b'.');
-        if dots & (dots >> 8) != 0 {
-            return false;
-        }
-        dotted |= dots != 0;
-    }
-    dotted
+    !local.is_empty()
+        && !domain.contains('@')
+        && !text.chars().any(char::is_whitespace)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
 }
 
 fn parse_boolean(text: &str) -> Option<bool> {
@@ -301,7 +271,6 @@ fn parse_datetime(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::strategy::Strategy;
 
     fn field(display: &str, data_type: DataType, length: Option<usize>) -> FieldDef {
         FieldDef {
@@ -407,7 +376,17 @@ mod tests {
         assert_eq!(value, Value::Text("not-an-email".into()));
         assert_eq!(warnings, ["Invalid email address"]);
         assert!(looks_like_email("ann.lee+tag@mail.example.com"));
-        for bad in ["@x.com", "a@b", "a b@x.com", "a@x..com", "a@@x.com"] {
+        for bad in [
+            "@x.com",
+            "a@b",
+            "a b@x.com",
+            "a@x..com",
+            "a@@x.com",
+            "a@.x.com",
+            "a@x.com.",
+            "a@x.com\u{a0}",
+            "",
+        ] {
             assert!(!looks_like_email(bad), "{bad}");
         }
     }
@@ -462,36 +441,6 @@ mod tests {
             check(&[first, last], &[b"\xC3", b"\xA9"]).unwrap_err(),
             "Invalid UTF-8 byte sequence in field First Name"
         );
-    }
-
-    /// The rule as first written, in plain steps.
-    fn email_rule(text: &str) -> bool {
-        let Some((local, domain)) = text.split_once('@') else {
-            return false;
-        };
-        !local.is_empty()
-            && !domain.is_empty()
-            && !domain.contains('@')
-            && !text.chars().any(char::is_whitespace)
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_one_pass_email_check_keeps_the_rule(
-            text in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    'a', 'Z', '@', '.', ' ', '\t', '\n', '\r', '\x0b', '\x0c', '\x08', '\x0e',
-                    '\x7f', 'é', '\u{a0}',
-                ]),
-                0..40,
-            ).prop_map(|chars| chars.into_iter().collect::<String>()),
-        ) {
-            proptest::prop_assert_eq!(looks_like_email(&text), email_rule(&text));
-        }
     }
 
     #[test]

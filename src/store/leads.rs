@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::iso8601::RestTime;
 use crate::schema::{Change, FieldId, Schema, Value, ValueRef, Values};
-use crate::words;
 
 pub type LeadId = u32;
 
@@ -179,8 +178,12 @@ pub fn key_hash(partition: u16, text: &str) -> u64 {
         lowered.as_bytes()
     };
     let mut hash = mix(0, u64::from(partition));
-    for at in (0..bytes.len()).step_by(8) {
-        hash = mix(hash, words::lower_ascii(words::load(bytes, at)));
+    for chunk in bytes.chunks(8) {
+        let mut word = [0u8; 8];
+        for (lowered, byte) in word.iter_mut().zip(chunk) {
+            *lowered = byte.to_ascii_lowercase();
+        }
+        hash = mix(hash, u64::from_le_bytes(word));
     }
     mix(hash, bytes.len() as u64)
 }
