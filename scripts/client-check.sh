@@ -12,9 +12,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="${CLIENT_VENV:-$ROOT/target/client-venv}"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 source "$ROOT/scripts/lib/require.sh"
+source "$ROOT/scripts/lib/mock.sh"
 require_python_venv
 [[ -n "${MOCK_BINARY:-}" ]] || require_cargo
 require_done
@@ -25,25 +25,9 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "marketorestpython==0.5.25"
 
-# MOCK_BINARY names an already built server (e.g. target/debug/marketo-bulk-mock) and skips the build.
-if [[ -n "${MOCK_BINARY:-}" ]]; then
-    BINARY="$MOCK_BINARY"
-else
-    cargo build --release --locked --quiet
-    BINARY="$TARGET_DIR/release/marketo-bulk-mock"
-fi
-if [[ ! -x "$BINARY" ]]; then
-    echo "no executable server at $BINARY" >&2
-    exit 1
-fi
 LOG="$(mktemp)"
-"$BINARY" --port 0 >"$LOG" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
-for _ in $(seq 1 100); do
-    grep -q "listening on" "$LOG" && break
-    sleep 0.05
-done
-BASE="$(grep -o 'http://[0-9.:]*' "$LOG" | head -n 1)"
+start_mock "$LOG"
+trap 'kill "$MOCK_PID" 2>/dev/null || true; rm -f "$LOG"' EXIT
+BASE="$MOCK_BASE"
 echo "   mock at $BASE"
 PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" tests/clients/marketorestpython_check.py "$BASE" "$ROOT/fixtures/samples"

@@ -21,6 +21,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source "$ROOT/scripts/lib/require.sh"
+source "$ROOT/scripts/lib/mock.sh"
 require_python_venv
 [[ -n "${MOCK_BINARY:-}" ]] || require_cargo
 require_done
@@ -62,31 +63,10 @@ if [[ ${#TOOL_ARGS[@]} -eq 0 ]]; then
     exit 2
 fi
 
-# MOCK_BINARY names an already built server (e.g. target/debug/marketo-bulk-mock) and skips the build.
-if [[ -n "${MOCK_BINARY:-}" ]]; then
-    BINARY="$MOCK_BINARY"
-else
-    cargo build --release --locked --quiet
-    BINARY="$TARGET_DIR/release/marketo-bulk-mock"
-fi
-if [[ ! -x "$BINARY" ]]; then
-    echo "no executable server at $BINARY" >&2
-    exit 1
-fi
 LOG="$(mktemp)"
-"$BINARY" --host 127.0.0.1 --port 0 >"$LOG" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
-for _ in $(seq 1 100); do
-    grep -q "listening on" "$LOG" && break
-    sleep 0.05
-done
-BASE="$(grep -o 'http://[0-9.:]*' "$LOG" | head -n 1)"
-if [[ -z "$BASE" ]]; then
-    echo "the server did not start:" >&2
-    cat "$LOG" >&2
-    exit 1
-fi
+start_mock "$LOG" --host 127.0.0.1
+trap 'kill "$MOCK_PID" 2>/dev/null || true; rm -f "$LOG"' EXIT
+BASE="$MOCK_BASE"
 echo "== ETL tools against the mock at $BASE (outputs in $WORK)"
 mkdir -p "$WORK"
 rm -rf "$WORK/tap-marketo" "$WORK/airbyte"

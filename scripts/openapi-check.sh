@@ -17,6 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source "$ROOT/scripts/lib/require.sh"
+source "$ROOT/scripts/lib/mock.sh"
 require_python_venv
 require_command curl "$(require_apt curl)"
 [[ -n "${MOCK_BINARY:-}" ]] || require_cargo
@@ -33,24 +34,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 
-# MOCK_BINARY names an already built server and skips the build, as in client-check.sh.
-if [[ -n "${MOCK_BINARY:-}" ]]; then
-    BINARY="$MOCK_BINARY"
-else
-    cargo build --release --locked --quiet
-    BINARY="$TARGET_DIR/release/marketo-bulk-mock"
-fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 : >"$WORK/server.log"
-"$BINARY" --port 0 >>"$WORK/server.log" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    grep -q "listening on" "$WORK/server.log" && break
-    sleep 0.05
-done
-BASE="$(grep -o 'http://[0-9.:]*' "$WORK/server.log" | head -n 1)"
+start_mock "$WORK/server.log"
+trap 'kill "$MOCK_PID" 2>/dev/null || true' EXIT
+BASE="$MOCK_BASE"
 echo "   mock at $BASE"
 
 TOKEN="$(curl -fsS "$BASE/identity/oauth/token?grant_type=client_credentials&client_id=mock-client-id&client_secret=mock-client-secret" |
