@@ -154,7 +154,8 @@ fn split_offset(text: &str) -> Option<(&str, UtcOffset)> {
     let digits = offset[1..].replace(':', "");
     let (hours, minutes) = match digits.len() {
         2 => (number(&digits)?, 0),
-        4 => (number(&digits[..2])?, number(&digits[2..])?),
+        // `get`, not indexing: the four bytes need not be four characters.
+        4 => (number(digits.get(..2)?)?, number(digits.get(2..)?)?),
         _ => return None,
     };
     let seconds = sign * i32::try_from(hours * 3600 + minutes * 60).ok()?;
@@ -241,6 +242,7 @@ mod tests {
             "26-11-27",
             "2026-11-27X05:18:49",
             "2026-11-27T05:18:49:00",
+            "2026-11-30T00:+0\u{284}1",
         ] {
             assert_eq!(parse_time(text), None, "{text}");
         }
