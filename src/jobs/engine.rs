@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::JobParams;
 use super::model::{BatchId, ImportWork, Job};
 use super::status::{JobEvent, JobStatus};
+use super::workers;
 use crate::clock::{Clock, Timestamp};
 use crate::faults::{Faults, JobFaultAction};
 
@@ -353,14 +354,14 @@ impl Engine {
                 return Ok(());
             }
             let now = clock.now();
-            let result = tokio::task::spawn_blocking(move || {
+            let result = workers::run(move || {
                 assert!(!inject_panic, "injected panic in an import step");
                 let step = work.step(step_rows, now);
                 (work, step)
             })
             .await;
-            let (returned, step) = result.map_err(|error| {
-                tracing::error!(%error, "import step panicked");
+            let (returned, step) = result.map_err(|_| {
+                tracing::error!("import step panicked");
                 "Import failed: internal error while processing rows".to_owned()
             })?;
             work = returned;

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod model;
 pub mod params;
 pub mod status;
+pub mod workers;
 
 pub use counters::Counters;
 pub use engine::{Engine, Limits, Timing};

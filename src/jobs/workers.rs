@@ -1,0 +1,109 @@
+//! The threads that run import steps, shared by every instance of the process.
+//!
+//! A real Marketo answers its API at the same speed however many imports its customers run.
+//! Here the imports and the API share a machine, so the imports yield: steps of every
+//! instance wait their turn in one queue (first come, first served, so no instance starves)
+//! for a few threads that run at the lowest CPU priority. A status poll then finds a core at
+//! once even while sixteen imports run, and a lone import still has the machine to itself.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::oneshot;
+
+type Task = Box<dyn FnOnce() + Send>;
+
+/// The shared step queue and its threads.
+struct Workers {
+    queue: Mutex<Sender<Task>>,
+}
+
+/// A step panicked; its job fails, the worker thread lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panicked;
+
+/// Threads for steps: half the cores (a step checks rows on a second thread of its own), at
+/// least one.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
+}
+
+fn workers() -> &'static Workers {
+    static WORKERS: OnceLock<Workers> = OnceLock::new();
+    WORKERS.get_or_init(|| {
+        let (queue, tasks) = channel::<Task>();
+        let tasks = Arc::new(Mutex::new(tasks));
+        for n in 0..worker_count() {
+            let tasks = Arc::clone(&tasks);
+            // A worker that cannot start leaves the others; with none, steps fail (below).
+            let _ = std::thread::Builder::new()
+                .name(format!("import-{n}"))
+                .spawn(move || work(&tasks));
+        }
+        Workers {
+            queue: Mutex::new(queue),
+        }
+    })
+}
+
+/// A worker's life: lower its own priority (threads it starts inherit it), then run steps.
+fn work(tasks: &Mutex<Receiver<Task>>) {
+    // Lowering a thread's own priority needs no privilege; where it fails the steps simply
+    // run at the usual priority.
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    loop {
+        let task = match tasks.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            Ok(task) => task,
+            Err(_) => return,
+        };
+        task();
+    }
+}
+
+/// Runs `step` on a worker thread when its turn comes; a panic in it is [`Panicked`].
+pub async fn run<R: Send + 'static>(
+    step: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, Panicked> {
+    let (answer, answered) = oneshot::channel();
+    let task: Task = Box::new(move || {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(step)).map_err(|_| Panicked);
+        let _ = answer.send(result);
+    });
+    let sent = workers()
+        .queue
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send(task);
+    if sent.is_err() {
+        return Err(Panicked);
+    }
+    answered.await.unwrap_or(Err(Panicked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_step_runs_on_a_worker_and_hands_back_its_result() {
+        let name = run(|| std::thread::current().name().map(str::to_owned))
+            .await
+            .unwrap();
+        assert!(name.is_some_and(|name| name.starts_with("import-")));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_step_is_reported_and_the_workers_live_on() {
+        assert_eq!(run(|| panic!("a bug in a step")).await, Err(Panicked));
+        assert_eq!(run(|| 2 + 2).await, Ok(4));
+    }
+
+    #[tokio::test]
+    async fn steps_queued_together_all_finish() {
+        let steps: Vec<_> = (0..32).map(|n| tokio::spawn(run(move || n * 2))).collect();
+        for (n, step) in steps.into_iter().enumerate() {
+            assert_eq!(step.await.unwrap(), Ok(n * 2));
+        }
+    }
+}
