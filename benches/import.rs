@@ -9,7 +9,8 @@
 //!
 //! `cargo bench --features internals --bench import [-- --smoke] [-- --bytes N --runs R]`;
 //! `--import-only` runs the first case without the floor and prints nothing but the timing (for
-//! a profiler); `--case NAME` (new, same, changed, mixed) picks the case it runs.
+//! a profiler); `--case NAME` (new, same, changed, mixed) picks the case it runs, and with
+//! `--import-only`, `--shape NAME` (standard, long, typed) the file shape.
 
 mod common;
 
@@ -114,9 +115,17 @@ fn main() {
         .filter(|case| chosen.as_deref().is_none_or(|name| name == case.name()));
     if std::env::args().any(|a| a == "--import-only") {
         let case = cases.into_iter().next().expect("a known --case");
-        let (ours, _, rows, size) = bench.run(Shape::Standard, case, false);
+        // For profiling one shape: `--shape typed` or `--shape long`.
+        let shape = match common::arg("--shape", "BENCH_IMPORT_SHAPE").as_deref() {
+            None | Some("standard") => Shape::Standard,
+            Some("long") => Shape::LongText,
+            Some("typed") => Shape::Typed,
+            Some(other) => panic!("unknown --shape {other}: standard, long or typed"),
+        };
+        let (ours, _, rows, size) = bench.run(shape, case, false);
         eprintln!(
-            "import ({}): {rows} rows, {:.1} MB: {:.1} ms, {:.1} MB/s",
+            "import ({}, {}): {rows} rows, {:.1} MB: {:.1} ms, {:.1} MB/s",
+            shape.name(),
             case.describe(),
             common::mb(size as u64),
             millis(ours),
