@@ -16,7 +16,8 @@ use crate::error::ApiError;
 use crate::jobs::params::LeadJobParams;
 use crate::jobs::{ImportKind, JobParams};
 use crate::schema::{
-    DataType, FieldDef, FieldId, Value, Values, encode, encode_text, text_size, value_size,
+    DataType, FieldDef, FieldId, Value, ValueRef, Values, encode, encode_ref, encode_text,
+    text_size, value_size,
 };
 use crate::store::Db;
 use crate::store::activities::Source;
@@ -183,7 +184,7 @@ impl RowTarget for LeadTarget {
             .iter()
             .map(|at| match &cells[*at] {
                 None => 0,
-                Some(Checked::Text(range)) => text_size(range.len()),
+                Some(Checked::Text(range) | Checked::Date(range)) => text_size(range.len()),
                 Some(Checked::Replaced(replaced)) => text_size(replaced.len()),
                 Some(Checked::Parsed(value)) => value_size(value),
             })
@@ -194,6 +195,9 @@ impl RowTarget for LeadTarget {
             match &cells[*at] {
                 None => {}
                 Some(Checked::Text(range)) => encode_text(&mut bytes, field, &text[range.clone()]),
+                Some(Checked::Date(range)) => {
+                    encode_ref(&mut bytes, field, ValueRef::Date(&text[range.clone()]));
+                }
                 Some(Checked::Replaced(replaced)) => encode_text(&mut bytes, field, replaced),
                 Some(Checked::Parsed(value)) => encode(&mut bytes, field, value),
             }

@@ -18,6 +18,9 @@ pub enum Checked {
     Text(Range<usize>),
     /// Text that replaces the cell's: an over-long value, truncated.
     Replaced(String),
+    /// A date already written as it is stored (`YYYY-MM-DD`), at this range of the text: the
+    /// usual spelling, kept without a copy.
+    Date(Range<usize>),
     Parsed(Value),
 }
 
@@ -32,7 +35,7 @@ impl Checked {
     /// The cell's content, its text read from the text [`check_row`] kept.
     pub fn get<'a>(&'a self, text: &'a str) -> CellRef<'a> {
         match self {
-            Checked::Text(range) => CellRef::Text(&text[range.clone()]),
+            Checked::Text(range) | Checked::Date(range) => CellRef::Text(&text[range.clone()]),
             Checked::Replaced(text) => CellRef::Text(text),
             Checked::Parsed(value) => CellRef::Parsed(value),
         }
@@ -42,6 +45,7 @@ impl Checked {
     pub fn into_value(self, text: &str) -> Value {
         match self {
             Checked::Text(range) => Value::Text(text[range].into()),
+            Checked::Date(range) => Value::Date(text[range].into()),
             Checked::Replaced(text) => Value::Text(text.into()),
             Checked::Parsed(value) => value,
         }
@@ -143,6 +147,8 @@ pub fn check_row(
                 None => Checked::Text(base + range.start..base + range.end),
                 Some(replaced) => Checked::Replaced(replaced),
             });
+        } else if field.data_type == DataType::Date && is_stored_date(raw) {
+            *slot = Some(Checked::Date(base + range.start..base + range.end));
         } else {
             match parse_typed(field, raw) {
                 Ok(value) => *slot = Some(Checked::Parsed(value)),
@@ -199,11 +205,36 @@ pub fn looks_like_email(text: &str) -> bool {
 }
 
 fn parse_boolean(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "y" | "t" => Some(true),
-        "false" | "0" | "no" | "n" | "f" => Some(false),
-        _ => None,
+    let is = |words: &[&str]| words.iter().any(|word| word.eq_ignore_ascii_case(text));
+    if is(&["true", "1", "yes", "y", "t"]) {
+        Some(true)
+    } else if is(&["false", "0", "no", "n", "f"]) {
+        Some(false)
+    } else {
+        None
     }
+}
+
+/// Whether a date is written as it is stored, `YYYY-MM-DD`, and is a day of the calendar.
+fn is_stored_date(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    // Read from the digits' places: no search for the dashes, which showed in profiles.
+    let number = |at: Range<usize>| {
+        bytes[at].iter().try_fold(0u16, |n, byte| {
+            byte.is_ascii_digit()
+                .then(|| n * 10 + u16::from(byte - b'0'))
+        })
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let month = Month::try_from(u8::try_from(month).unwrap_or(0));
+    month.is_ok_and(|month| {
+        Date::from_calendar_date(i32::from(year), month, u8::try_from(day).unwrap_or(0)).is_ok()
+    })
 }
 
 fn number<T: std::str::FromStr>(text: &str, digits: usize) -> Option<T> {
@@ -358,8 +389,28 @@ mod tests {
             ok(&birthday, "02/03/1990"),
             Value::Date("1990-02-03".into())
         );
+        assert_eq!(ok(&birthday, "1990-2-3"), Value::Date("1990-02-03".into()));
+        assert_eq!(
+            ok(&birthday, " 1990-02-03 "),
+            Value::Date("1990-02-03".into())
+        );
         assert!(rejected(&birthday, "1990-02-30"));
+        assert!(rejected(&birthday, "1990-13-01"));
+        assert!(rejected(&birthday, "1990+02-03"));
         assert!(rejected(&birthday, "yesterday"));
+    }
+
+    #[test]
+    fn booleans_read_every_spelling_in_any_case() {
+        let flag = field("Unsubscribed", DataType::Boolean, None);
+        for yes in ["true", "TRUE", "1", "Yes", "y", "T"] {
+            assert_eq!(ok(&flag, yes), Value::Boolean(true), "{yes}");
+        }
+        for no in ["false", "False", "0", "NO", "n", "f"] {
+            assert_eq!(ok(&flag, no), Value::Boolean(false), "{no}");
+        }
+        assert!(rejected(&flag, "maybe"));
+        assert!(rejected(&flag, "truee"));
     }
 
     #[test]
