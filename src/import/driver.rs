@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use bytes::Bytes;
 
 use super::Format;
+use super::overlap;
 use super::render::{FAILURE_COLUMN, ResultFile, WARNING_COLUMN};
 use super::rows::{Cells, Header, HeaderError, RowReader};
 use super::validate::{Checked, check_row};
@@ -116,6 +117,13 @@ const CHUNK_ROWS: usize = 256;
 
 /// Chunks checked ahead of the writer, at most.
 const CHUNKS_AHEAD: usize = 4;
+
+/// Whether the process may use one core only (a container limited to one CPU, say): a
+/// second thread then only takes turns with the first, so chunks are checked in turn.
+fn one_core() -> bool {
+    static ONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ONE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() == 1))
+}
 
 /// What became of one row: its extra warnings if imported, or why it failed.
 pub type RowOutcome = Result<Vec<String>, String>;
@@ -299,39 +307,29 @@ impl<T: RowTarget> RowPipeline<T> {
                 &mut db.write().unwrap_or_else(|p| p.into_inner()),
                 expected_new,
             );
-            // Check the rest on a second thread while this one writes. Written chunks go
-            // back to be filled again, so the two threads share a few buffers and allocate
-            // none per chunk.
-            std::thread::scope(|scope| {
-                let (send, receive) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
-                let (give_back, returned) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD + 2);
-                let reader = &mut *reader;
-                let checking = std::thread::Builder::new().name("import-check".to_owned());
-                // Failing to start a thread is a resource failure; the job fails with it.
-                let _ = checking
-                    .spawn_scoped(scope, move || {
-                        let mut left = rest;
-                        while left > 0 {
-                            let empty = returned.try_recv().unwrap_or_default();
-                            let chunk =
-                                checker.check(reader, reject_all, left.min(CHUNK_ROWS), empty);
-                            let count = chunk.read.len();
-                            left -= count;
-                            // A short chunk is the end of the file; a closed channel, a writer
-                            // that stopped.
-                            if send.send(chunk).is_err() || count < CHUNK_ROWS {
-                                break;
-                            }
-                        }
-                    })
-                    .expect("the checking thread starts");
-                // The checker may have finished; then a buffer is simply dropped.
-                let _ = give_back.try_send(first);
-                while let Ok(mut chunk) = receive.recv() {
-                    write(&mut chunk);
-                    let _ = give_back.try_send(chunk);
+            // Check the rest on a second thread while this one writes (see `overlap`).
+            let mut unchecked = rest;
+            let check_next = |empty| {
+                if unchecked == 0 {
+                    return None;
                 }
-            });
+                let chunk = checker.check(reader, reject_all, unchecked.min(CHUNK_ROWS), empty);
+                let count = chunk.read.len();
+                // A short chunk is the end of the file.
+                unchecked = if count < CHUNK_ROWS {
+                    0
+                } else {
+                    unchecked - count
+                };
+                (count > 0).then_some(chunk)
+            };
+            if one_core() {
+                overlap::in_turn(check_next, write);
+            } else {
+                // Failing to start a thread is a resource failure; the job fails with it.
+                overlap::overlapped(CHUNKS_AHEAD, check_next, write)
+                    .expect("the checking thread starts");
+            }
         }
         !reader.has_more()
     }

@@ -8,6 +8,7 @@ mod driver;
 pub(crate) mod leads;
 mod members;
 mod objects;
+mod overlap;
 mod render;
 pub mod request;
 mod rows;
