@@ -5,10 +5,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use hashbrown::HashTable;
-
 use serde::{Deserialize, Serialize};
 
+use super::lead_index::Index;
 use crate::clock::Timestamp;
 use crate::iso8601::RestTime;
 use crate::schema::{Change, FieldId, Schema, Value, ValueRef, Values};
@@ -196,69 +195,6 @@ pub enum LookupKey<'a> {
     /// The record's own value of the lookup field, as [`key_hash`] of its partition and
     /// lookup text, computed by the caller (an import does it while checking rows).
     Hashed(u64),
-}
-
-/// One lead under one key: the lead and the high half of its key's hash. Eight bytes a lead
-/// and field, where a map from full hashes to lists of leads took three times that: an index
-/// is as large as the lead table, and every page of it a large import touches is a page
-/// fault. Half a hash is enough, as candidates are checked against the lead itself.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    short: u32,
-    id: LeadId,
-}
-
-/// The half of a key hash an index keeps: the high half, as the low bits of the hash's last
-/// multiplication depend on fewer of its input's bits.
-fn short_hash(hash: u64) -> u32 {
-    (hash >> 32) as u32
-}
-
-/// The table's hash of a kept half: spread back over 64 bits, so that the bucket (low bits)
-/// and the tag (high bits) the table takes from it both vary.
-fn table_hash(short: u32) -> u64 {
-    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// An index over one field: a lead may share its key with others, each is an entry of its
-/// own.
-#[derive(Debug, Clone, Default)]
-struct Index {
-    entries: HashTable<Entry>,
-}
-
-impl Index {
-    /// The leads whose key may have this hash.
-    fn candidates(&self, hash: u64) -> impl Iterator<Item = LeadId> + '_ {
-        let short = short_hash(hash);
-        self.entries
-            .iter_hash(table_hash(short))
-            .filter(move |entry| entry.short == short)
-            .map(|entry| entry.id)
-    }
-
-    /// Adds a lead under a key it is not yet under.
-    fn add(&mut self, hash: u64, id: LeadId) {
-        let short = short_hash(hash);
-        self.entries
-            .insert_unique(table_hash(short), Entry { short, id }, |entry| {
-                table_hash(entry.short)
-            });
-    }
-
-    fn remove(&mut self, hash: u64, id: LeadId) {
-        let short = short_hash(hash);
-        if let Ok(entry) = self.entries.find_entry(table_hash(short), |entry| {
-            entry.short == short && entry.id == id
-        }) {
-            entry.remove();
-        }
-    }
-
-    fn reserve(&mut self, additional: usize) {
-        self.entries
-            .reserve(additional, |entry| table_hash(entry.short));
-    }
 }
 
 /// The lead database: leads, the indexes over their lookup fields, lists and partitions.
@@ -805,31 +741,5 @@ mod tests {
             .upsert(1, 3, &Value::Integer(5), vec![(2, text("X"))], T1)
             .map(|upserted| upserted.id);
         assert_eq!(result, Err(UpsertError::MultipleMatches));
-    }
-
-    #[test]
-    fn an_index_keeps_every_lead_under_a_key_and_removes_only_the_one_named() {
-        let mut index = Index::default();
-        // Two hashes with the same high half, and a third with another.
-        let (a, b, c) = (
-            0xABCD_0001_0000_0001,
-            0xABCD_0001_FFFF_0000,
-            0x1234_5678_0000_0001,
-        );
-        index.add(a, 1);
-        index.add(b, 2);
-        index.add(c, 3);
-        index.add(c, 4);
-        let sorted = |mut ids: Vec<LeadId>| {
-            ids.sort_unstable();
-            ids
-        };
-        assert_eq!(sorted(index.candidates(a).collect()), [1, 2]);
-        assert_eq!(sorted(index.candidates(c).collect()), [3, 4]);
-        index.remove(c, 3);
-        index.remove(a, 4);
-        assert_eq!(sorted(index.candidates(c).collect()), [4]);
-        assert_eq!(sorted(index.candidates(b).collect()), [1, 2]);
-        assert_eq!(index.candidates(0x9999_0000_0000_0000).count(), 0);
     }
 }

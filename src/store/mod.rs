@@ -4,6 +4,7 @@
 
 pub mod activities;
 pub mod catalog;
+mod lead_index;
 pub mod leads;
 pub mod objects;
 pub mod programs;
