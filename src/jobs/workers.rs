@@ -16,7 +16,7 @@ type Task = Box<dyn FnOnce() + Send>;
 
 /// The shared step queue and its threads.
 struct Workers {
-    queue: Mutex<Sender<Task>>,
+    queue: Sender<Task>,
 }
 
 /// A step panicked; its job fails, the worker thread lives on.
@@ -41,9 +41,7 @@ fn workers() -> &'static Workers {
                 .name(format!("import-{n}"))
                 .spawn(move || work(&tasks));
         }
-        Workers {
-            queue: Mutex::new(queue),
-        }
+        Workers { queue }
     })
 }
 
@@ -70,12 +68,7 @@ pub async fn run<R: Send + 'static>(
         let result = std::panic::catch_unwind(AssertUnwindSafe(step)).map_err(|_| Panicked);
         let _ = answer.send(result);
     });
-    let sent = workers()
-        .queue
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .send(task);
-    if sent.is_err() {
+    if workers().queue.send(task).is_err() {
         return Err(Panicked);
     }
     answered.await.unwrap_or(Err(Panicked))
