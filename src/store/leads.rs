@@ -373,15 +373,26 @@ impl LeadDb {
             LookupKey::Hashed(hash) => hash,
         };
         // A new key, the common case of a large import, has no candidate and nothing to
-        // compare; the lookup text is only read when there is one.
+        // compare; the lookup text is only read when there is one. A lead whose record is the
+        // one written (a re-sync of the same file) holds its key without reading it.
         let found = {
             let mut candidates = self.candidates(lookup, hash).peekable();
             if candidates.peek().is_some() {
-                let text = match key {
-                    LookupKey::Value(value) => key_text(value),
-                    LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
+                let holds = |lead: &Lead| match key {
+                    LookupKey::Value(value) => lead
+                        .key(lookup)
+                        .is_some_and(|held| same_text(&held, &key_text(value))),
+                    LookupKey::Hashed(_) => {
+                        lead.values == record
+                            || lead.key(lookup).is_some_and(|held| {
+                                same_text(&held, &record.key_of(lookup).unwrap_or_default())
+                            })
+                    }
                 };
-                let mut matches = candidates.filter(|id| self.holds(*id, partition, lookup, &text));
+                let mut matches = candidates.filter(|id| {
+                    self.lead(*id)
+                        .is_some_and(|lead| lead.partition == partition && holds(lead))
+                });
                 (matches.next(), matches.next())
             } else {
                 (None, None)
@@ -436,6 +447,9 @@ impl LeadDb {
         };
         // `updatedAt` is the time of the latest change: an update that writes the values a
         // lead already has leaves it, so a re-sync does not make every lead look new.
+        if lead.values == updates {
+            return Outcome::Unchanged;
+        }
         let partition = lead.partition;
         let mut changed = false;
         for change in lead.values.changes(&updates) {
@@ -656,6 +670,28 @@ mod tests {
             ]
         );
         assert_eq!(db.lead(create.id).unwrap().updated_at, T1);
+    }
+
+    #[test]
+    fn a_record_written_again_by_its_own_key_finds_its_lead_whatever_the_case_of_the_key() {
+        let mut db = db();
+        let record =
+            |email: &str, name: &str| Values::from_vec(vec![(1, text(email)), (2, text(name))]);
+        let mut write = |partition, email: &str, name: &str| {
+            let key = LookupKey::Hashed(key_hash(partition, email));
+            db.upsert_record(partition, 1, key, record(email, name), T1)
+                .unwrap()
+        };
+        let first = write(1, "a@x.com", "Ann");
+        assert_eq!(first.outcome, Outcome::Created);
+        let again = write(1, "a@x.com", "Ann");
+        assert_eq!((again.id, again.outcome), (first.id, Outcome::Unchanged));
+        let shouted = write(1, "A@X.COM", "Ann");
+        assert_eq!(shouted.id, first.id);
+        assert!(matches!(shouted.outcome, Outcome::Changed(_)));
+        let elsewhere = write(2, "a@x.com", "Ann");
+        assert_ne!(elsewhere.id, first.id);
+        assert_eq!(elsewhere.outcome, Outcome::Created);
     }
 
     #[test]
