@@ -3,6 +3,7 @@
 //! an [`AppState`]. A token names the instance that issued it. A reset replaces the instance's
 //! value whole, so a job of the old one can never write into the new one.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -253,39 +254,16 @@ impl Instances {
 
     /// Every instance, the default first, then by client id.
     pub fn summaries(&self) -> Vec<InstanceSummary> {
+        let mut tokens: HashMap<String, usize> = HashMap::new();
+        for owner in self.token_owners.iter() {
+            *tokens.entry(owner.value().clone()).or_default() += 1;
+        }
         let mut all: Vec<InstanceSummary> = self
             .map
             .iter()
             .map(|entry| {
-                let world = entry.value().world();
-                let db = world.read_db();
-                let id = entry.key().clone();
-                InstanceSummary {
-                    default: id == self.default_id,
-                    munchkin_id: entry.value().spec.munchkin_id.clone(),
-                    leads: db.leads.len(),
-                    activities: db.activities.len(),
-                    import_jobs: count_by(
-                        world
-                            .engine
-                            .jobs()
-                            .iter()
-                            .map(|job| format!("{:?}", job.snapshot().status)),
-                    ),
-                    export_jobs: count_by(
-                        world
-                            .exports
-                            .jobs()
-                            .iter()
-                            .map(|job| job.status().name().to_owned()),
-                    ),
-                    tokens: self
-                        .token_owners
-                        .iter()
-                        .filter(|owner| *owner.value() == id)
-                        .count(),
-                    client_id: id,
-                }
+                let held = tokens.get(entry.key()).copied().unwrap_or(0);
+                self.summarize(entry.key(), entry.value(), held)
             })
             .collect();
         all.sort_by(|a, b| {
@@ -294,6 +272,44 @@ impl Instances {
                 .then(a.client_id.cmp(&b.client_id))
         });
         all
+    }
+
+    /// One instance, as [`Instances::summaries`] lists it.
+    pub fn summary(&self, client_id: &str) -> Option<InstanceSummary> {
+        let instance = self.map.get(client_id)?;
+        let tokens = self
+            .token_owners
+            .iter()
+            .filter(|owner| owner.value() == client_id)
+            .count();
+        Some(self.summarize(client_id, instance.value(), tokens))
+    }
+
+    fn summarize(&self, client_id: &str, instance: &Instance, tokens: usize) -> InstanceSummary {
+        let world = instance.world();
+        let db = world.read_db();
+        InstanceSummary {
+            default: client_id == self.default_id,
+            munchkin_id: instance.spec.munchkin_id.clone(),
+            leads: db.leads.len(),
+            activities: db.activities.len(),
+            import_jobs: count_by(
+                world
+                    .engine
+                    .jobs()
+                    .iter()
+                    .map(|job| format!("{:?}", job.snapshot().status)),
+            ),
+            export_jobs: count_by(
+                world
+                    .exports
+                    .jobs()
+                    .iter()
+                    .map(|job| job.status().name().to_owned()),
+            ),
+            tokens,
+            client_id: client_id.to_owned(),
+        }
     }
 
     /// Stops every instance's engines at once: no job starts or goes on.

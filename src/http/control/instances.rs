@@ -61,9 +61,7 @@ fn summary(
     client_id: &str,
 ) -> Result<InstanceSummary, ControlError> {
     instances
-        .summaries()
-        .into_iter()
-        .find(|summary| summary.client_id == client_id)
+        .summary(client_id)
         .ok_or_else(|| not_found(format!("no instance '{client_id}'")))
 }
 
