@@ -15,7 +15,7 @@ use super::validate::{Checked, check_row};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::faults::Faults;
-use crate::jobs::{Counters, ImportKind, ImportWork, ResultFiles, Step};
+use crate::jobs::{Counters, ImportKind, ImportWork, ResultFiles, Step, workers};
 use crate::schema::FieldDef;
 use crate::store::Db;
 use crate::store::activities::Source;
@@ -118,11 +118,15 @@ const CHUNK_ROWS: usize = 256;
 /// Chunks checked ahead of the writer, at most.
 const CHUNKS_AHEAD: usize = 4;
 
-/// Whether the process may use one core only (a container limited to one CPU, say): a
-/// second thread then only takes turns with the first, so chunks are checked in turn.
-fn one_core() -> bool {
-    static ONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ONE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() == 1))
+/// Whether a step checks its rows on a second thread while it writes them. Not where the
+/// process may use one core only (a container limited to one CPU, say), where the second
+/// thread would only take turns with the first; nor when other steps wait for a worker,
+/// where it would leave requests no free core (see [`workers::steps_waiting`]).
+fn check_aside() -> bool {
+    static ONE_CORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let one_core =
+        *ONE_CORE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() == 1));
+    !one_core && workers::steps_waiting() == 0
 }
 
 /// What became of one row: its extra warnings if imported, or why it failed.
@@ -323,12 +327,12 @@ impl<T: RowTarget> RowPipeline<T> {
                 };
                 (count > 0).then_some(chunk)
             };
-            if one_core() {
-                overlap::in_turn(check_next, write);
-            } else {
+            if check_aside() {
                 // Failing to start a thread is a resource failure; the job fails with it.
                 overlap::overlapped(CHUNKS_AHEAD, check_next, write)
                     .expect("the checking thread starts");
+            } else {
+                overlap::in_turn(check_next, write);
             }
         }
         !reader.has_more()
