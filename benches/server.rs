@@ -18,11 +18,12 @@
 //! - bytes per stored lead after importing many distinct leads, against the CSV bytes a row;
 //! - 1,000 instances made through the control plane: the time, against as many health calls,
 //!   and the RSS they add, against the idle RSS; 8 instances each importing two files at once:
-//!   every import completes, the slowest against the fastest, and status polling's p99 while
-//!   they run against its p99 with no import running.
+//!   every import completes, the slowest against the fastest, and the p99 of status polling at
+//!   a steady pace while they run against its p99 with no import running.
 //!
 //! `cargo bench --features internals --bench server -- [--smoke] [--server BIN] [--minimal BIN]
-//! [--wrk BIN]`; the minimal server is built by `cargo build --release --example minimal_axum`.
+//! [--wrk BIN] [--only instances]`; the minimal server is built by `cargo build --release
+//! --example minimal_axum`; `--only instances` runs the instance figures alone.
 //! Prints `ROW|...` lines for `scripts/bench.sh` and progress on stderr.
 
 mod common;
@@ -31,6 +32,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -53,6 +56,8 @@ struct Plan {
     e2e_runs: usize,
     wrk_rounds: usize,
     wrk_seconds: u32,
+    fairness_rounds: usize,
+    idle_polling: Duration,
     peak_jobs: usize,
     stored_leads: u64,
 }
@@ -66,6 +71,8 @@ impl Plan {
                 e2e_runs: 3,
                 wrk_rounds: 1,
                 wrk_seconds: 1,
+                fairness_rounds: 1,
+                idle_polling: Duration::from_millis(500),
                 peak_jobs: 4,
                 stored_leads: 50_000,
             }
@@ -76,6 +83,8 @@ impl Plan {
                 e2e_runs: 7,
                 wrk_rounds: 2,
                 wrk_seconds: 5,
+                fairness_rounds: 3,
+                idle_polling: Duration::from_secs(2),
                 peak_jobs: 10,
                 stored_leads: 1_000_000,
             }
@@ -325,6 +334,24 @@ impl Client {
         self.json(request).await;
     }
 
+    /// Freezes the instance's clock and gives its jobs a second in the queue: uploads wait
+    /// there until [`Client::release_queue`].
+    async fn hold_queue(&self) {
+        let clock = serde_json::json!({"mode": "frozen"});
+        let url = format!("{}{}/clock", self.base, self.control);
+        self.json(self.http.put(url).json(&clock)).await;
+        let timing = serde_json::json!({"queueDelayMs": 1000, "rowsPerSecond": 0});
+        let url = format!("{}{}/timing", self.base, self.control);
+        self.json(self.http.put(url).json(&timing)).await;
+    }
+
+    /// Moves the instance's frozen clock past the queue delay: every waiting job starts.
+    async fn release_queue(&self) {
+        let url = format!("{}{}/clock/advance", self.base, self.control);
+        let advance = serde_json::json!({"seconds": 1});
+        self.json(self.http.post(url).json(&advance)).await;
+    }
+
     /// Forgets everything, so the next import inserts again; tokens go too.
     async fn reset(&mut self) {
         self.json(
@@ -400,6 +427,69 @@ fn wrk(wrk: &Path, url: &str, header: Option<&str>, connections: u32, seconds: u
     }
 }
 
+/// How often each polling client asks, as a test suite polling hard does; far below what
+/// saturates the machine, so the latency is the server's own (wrk polling flat out takes both
+/// cores, and then imports at the lowest priority do not run at all while it does).
+const POLL_EVERY: Duration = Duration::from_millis(1);
+
+/// Clients polling one URL at a steady pace.
+#[derive(Clone)]
+struct Poll {
+    url: String,
+    token: String,
+}
+
+impl Poll {
+    /// Polls with [`POLLING`] clients, each once every [`POLL_EVERY`] and waiting for its
+    /// answer, until `work` is done; the p99 of their latencies in milliseconds, and what
+    /// `work` gave. The clients run on a thread of their own, so the bench's own work (such
+    /// as uploading files) never delays a poll.
+    async fn during<T>(&self, work: impl std::future::Future<Output = T>) -> (f64, T) {
+        let done = Arc::new(AtomicBool::new(false));
+        let clients = {
+            let (poll, done) = (self.clone(), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the polling clients");
+                // A client of the thread's own: connections belong to the runtime that opened
+                // them.
+                let http = reqwest::Client::new();
+                let clients = (0..POLLING).map(|_| poll.client(&http, &done));
+                runtime.block_on(futures_util::future::join_all(clients))
+            })
+        };
+        let value = work.await;
+        done.store(true, Ordering::Relaxed);
+        let mut latencies: Vec<Duration> = clients.join().expect("the polling clients").concat();
+        latencies.sort();
+        let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];
+        (millis(p99), value)
+    }
+
+    /// One client's latencies until `done`.
+    async fn client(&self, http: &reqwest::Client, done: &AtomicBool) -> Vec<Duration> {
+        let mut pace = tokio::time::interval(POLL_EVERY);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut latencies = Vec::new();
+        while !done.load(Ordering::Relaxed) {
+            pace.tick().await;
+            let started = Instant::now();
+            let response = http
+                .get(&self.url)
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .expect("the poll answers");
+            response.bytes().await.expect("a body");
+            latencies.push(started.elapsed());
+        }
+        latencies
+    }
+}
+
 /// wrk's `850.00us`, `1.23ms`, `2.00s`, `1.00m` in milliseconds.
 fn latency_ms(text: &str) -> Option<f64> {
     let split = text.find(|c: char| c.is_ascii_alphabetic())?;
@@ -444,6 +534,12 @@ async fn main() {
             minimal_bin.display()
         );
         std::process::exit(2);
+    }
+
+    if common::arg("--only", "BENCH_ONLY").as_deref() == Some("instances") {
+        let (data, _) = lead_csv(0, plan.file_bytes, u64::MAX);
+        instances(&plan, &mock_bin, &Bytes::from(data)).await;
+        return;
     }
 
     // Startup, in turns with the floor.
@@ -559,8 +655,6 @@ async fn main() {
             .fold(0.0, f64::max)
     };
     let best_p99 = |loads: &[Load]| loads.iter().map(|l| l.p99_ms).fold(f64::MAX, f64::min);
-    // The mock's own p99 with no import running: what polling keeps while many import.
-    let quiet_p99 = best_p99(&ours_light);
     row(
         &format!("status polling: GET batch status, wrk -c{SATURATING}"),
         best_rps(&ours),
@@ -573,14 +667,14 @@ async fn main() {
         best_p99(&ours),
         best_p99(&floor),
         "ms",
-        Target::None,
+        Target::RatioAtMost(1.25),
     );
     row(
         &format!("status polling: p99 latency, wrk -c{POLLING}"),
         best_p99(&ours_light),
         best_p99(&floor_light),
         "ms",
-        Target::ValueBelow(2.0, "ms"),
+        Target::RatioAtMost(1.25),
     );
     drop(minimal);
     drop(mock);
@@ -612,7 +706,7 @@ async fn main() {
     drop(mock);
 
     exports(&plan, &mock_bin, &file, rows, peak).await;
-    instances(&plan, &mock_bin, &wrk_bin, &file, quiet_p99).await;
+    instances(&plan, &mock_bin, &file).await;
 
     // Memory a stored lead takes: distinct leads imported file by file.
     eprintln!("stored leads: {} distinct", plan.stored_leads);
@@ -822,7 +916,7 @@ async fn exports(plan: &Plan, mock_bin: &Path, file: &Bytes, rows: u64, import_p
 }
 
 /// Instance figures: making many, and many importing at once.
-async fn instances(plan: &Plan, mock_bin: &Path, wrk_bin: &Path, file: &Bytes, quiet_p99: f64) {
+async fn instances(plan: &Plan, mock_bin: &Path, file: &Bytes) {
     const MADE: usize = 1_000;
     eprintln!("instances: {MADE} made, then 8 importing two files each");
     let (mock, _) = Server::start(mock_bin, &[MOCK_ARGS, &["--open-instances"]].concat());
@@ -888,29 +982,44 @@ async fn instances(plan: &Plan, mock_bin: &Path, wrk_bin: &Path, file: &Bytes, q
             token,
         });
     }
-    let poll_token = token(&http, &mock.base()).await;
-    let started = Instant::now();
-    let mut batches = Vec::new();
+    // Status polling on the default instance, at a steady pace, first with nothing else
+    // running and then from the first upload until the last import completes; in rounds,
+    // and the round with the median ratio is reported.
+    let poll = Poll {
+        url: format!("{}/bulk/v1/leads/export.json", mock.base()),
+        token: token(&http, &mock.base()).await,
+    };
+    // Each instance's clock holds its uploads in the queue until all are in, so the polls
+    // time the imports alone: uploading 160 MB over loopback takes both cores for the
+    // client's sending and the server's receiving, whatever runs the imports.
     for worker in &workers {
-        for _ in 0..2 {
-            batches.push((worker, worker.post(file).await));
+        worker.hold_queue().await;
+    }
+    let mut rounds = Vec::new();
+    for _ in 0..plan.fairness_rounds {
+        let (idle, ()) = poll.during(tokio::time::sleep(plan.idle_polling)).await;
+        let mut batches = Vec::new();
+        for worker in &workers {
+            for _ in 0..2 {
+                batches.push((worker, worker.post(file).await));
+            }
         }
+        let importing = async {
+            let started = Instant::now();
+            for worker in &workers {
+                worker.release_queue().await;
+            }
+            let finished = batches.iter().map(|(worker, batch)| async move {
+                worker.wait(*batch).await;
+                started.elapsed()
+            });
+            futures_util::future::join_all(finished).await
+        };
+        let (busy, finished) = poll.during(importing).await;
+        rounds.push((idle, busy, finished));
     }
-    // Status polling on the default instance while the 16 imports run.
-    let poll_url = format!("{}/bulk/v1/leads/export.json", mock.base());
-    let authorization = format!("Authorization: Bearer {poll_token}");
-    let busy = wrk(
-        wrk_bin,
-        &poll_url,
-        Some(&authorization),
-        POLLING,
-        plan.wrk_seconds,
-    );
-    let mut finished = Vec::new();
-    for (worker, batch) in &batches {
-        worker.wait(*batch).await;
-        finished.push(started.elapsed());
-    }
+    rounds.sort_by(|a, b| (a.1 / a.0).total_cmp(&(b.1 / b.0)));
+    let (idle, busy, finished) = &rounds[(rounds.len() - 1) / 2];
     let (fastest, slowest) = (
         finished.iter().min().copied().unwrap_or_default(),
         finished.iter().max().copied().unwrap_or_default(),
@@ -926,9 +1035,12 @@ async fn instances(plan: &Plan, mock_bin: &Path, wrk_bin: &Path, file: &Bytes, q
         Target::None,
     );
     row(
-        &format!("fairness: polling p99 at c{POLLING} while they import, against idle"),
-        busy.p99_ms,
-        quiet_p99,
+        &format!(
+            "fairness: polling p99, {POLLING} clients every {} ms, while they import, against idle",
+            POLL_EVERY.as_millis()
+        ),
+        *busy,
+        *idle,
         "ms",
         Target::RatioAtMost(1.5),
     );
