@@ -325,8 +325,9 @@ impl Client {
     }
 
     /// Sets the job timing of imports and exports.
-    async fn pace(&self, rows_per_second: u64) {
-        let body = serde_json::json!({"queueDelayMs": 0, "rowsPerSecond": rows_per_second});
+    async fn timing(&self, queue_delay_ms: u64, rows_per_second: u64) {
+        let body =
+            serde_json::json!({"queueDelayMs": queue_delay_ms, "rowsPerSecond": rows_per_second});
         let request = self
             .http
             .put(format!("{}{}/timing", self.base, self.control))
@@ -340,9 +341,7 @@ impl Client {
         let clock = serde_json::json!({"mode": "frozen"});
         let url = format!("{}{}/clock", self.base, self.control);
         self.json(self.http.put(url).json(&clock)).await;
-        let timing = serde_json::json!({"queueDelayMs": 1000, "rowsPerSecond": 0});
-        let url = format!("{}{}/timing", self.base, self.control);
-        self.json(self.http.put(url).json(&timing)).await;
+        self.timing(1000, 0).await;
     }
 
     /// Moves the instance's frozen clock past the queue delay: every waiting job starts.
@@ -872,7 +871,7 @@ async fn exports(plan: &Plan, mock_bin: &Path, file: &Bytes, rows: u64, import_p
     let client = Client::new(&mock).await;
     let batch = client.post(file).await;
     assert_eq!(client.wait(batch).await, rows, "every row imports");
-    client.pace(rows).await;
+    client.timing(0, rows).await;
     mock.reset_peak();
     let ids: Vec<String> = {
         let mut ids = Vec::new();
@@ -893,7 +892,7 @@ async fn exports(plan: &Plan, mock_bin: &Path, file: &Bytes, rows: u64, import_p
         "MB",
         Target::RatioAtMost(1.0),
     );
-    client.pace(0).await;
+    client.timing(0, 0).await;
 
     // Eight clients download the same file at once: its bytes are shared, never copied.
     settle();

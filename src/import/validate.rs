@@ -154,11 +154,9 @@ pub fn check_row(
             });
         } else if field.data_type == DataType::Date && is_stored_date(raw) {
             *slot = Some(Checked::Date(base + range.start..base + range.end));
-        } else {
-            if let Err(reason) = parse_typed(field, raw, slot) {
-                failure = Some(reason);
-                break;
-            }
+        } else if let Err(reason) = parse_typed(field, raw, slot) {
+            failure = Some(reason);
+            break;
         }
     }
     if let Some(reason) = failure {

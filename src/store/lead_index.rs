@@ -118,10 +118,6 @@ mod tests {
         index.add(b, 2);
         index.add(c, 3);
         index.add(c, 4);
-        let sorted = |mut ids: Vec<LeadId>| {
-            ids.sort_unstable();
-            ids
-        };
         assert_eq!(sorted(index.candidates(a).collect()), [1, 2]);
         assert_eq!(sorted(index.candidates(c).collect()), [3, 4]);
         index.remove(c, 3);

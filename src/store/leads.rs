@@ -2,6 +2,7 @@
 //! only for the fields someone looks leads up by.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -373,25 +374,23 @@ impl LeadDb {
             LookupKey::Hashed(hash) => hash,
         };
         // A new key, the common case of a large import, has no candidate and nothing to
-        // compare; the lookup text is only read when there is one. A lead whose record is the
-        // one written (a re-sync of the same file) holds its key without reading it.
+        // compare; the lookup text is only read when a candidate needs it. A record that holds
+        // its own key and is the whole record of a candidate (a re-sync of the same file) finds
+        // that lead without reading the key.
         let found = {
             let mut candidates = self.candidates(lookup, hash).peekable();
             if candidates.peek().is_some() {
-                let holds = |lead: &Lead| match key {
-                    LookupKey::Value(value) => lead
-                        .key(lookup)
-                        .is_some_and(|held| same_text(&held, &key_text(value))),
-                    LookupKey::Hashed(_) => {
-                        lead.values == record
-                            || lead.key(lookup).is_some_and(|held| {
-                                same_text(&held, &record.key_of(lookup).unwrap_or_default())
-                            })
-                    }
+                let own_key = matches!(key, LookupKey::Hashed(_));
+                let text = OnceCell::new();
+                let text = || {
+                    text.get_or_init(|| match key {
+                        LookupKey::Value(value) => key_text(value),
+                        LookupKey::Hashed(_) => record.key_of(lookup).unwrap_or_default(),
+                    })
                 };
                 let mut matches = candidates.filter(|id| {
-                    self.lead(*id)
-                        .is_some_and(|lead| lead.partition == partition && holds(lead))
+                    own_key && self.holds_record(*id, partition, &record)
+                        || self.holds(*id, partition, lookup, text())
                 });
                 (matches.next(), matches.next())
             } else {
@@ -512,6 +511,12 @@ impl LeadDb {
         self.index(field)
             .into_iter()
             .flat_map(move |index| index.candidates(hash))
+    }
+
+    /// Whether lead `id` is in `partition` and `record` is its whole record.
+    fn holds_record(&self, id: LeadId, partition: u16, record: &Values) -> bool {
+        self.lead(id)
+            .is_some_and(|lead| lead.partition == partition && lead.values == *record)
     }
 
     /// Whether lead `id` is in `partition` and its `field` equals `text` without case.
