@@ -22,8 +22,9 @@
 //!   a steady pace while they run against its p99 with no import running.
 //!
 //! `cargo bench --features internals --bench server -- [--smoke] [--server BIN] [--minimal BIN]
-//! [--wrk BIN] [--only instances]`; the minimal server is built by `cargo build --release
-//! --example minimal_axum`; `--only instances` runs the instance figures alone.
+//! [--wrk BIN] [--only instances|updates]`; the minimal server is built by `cargo build
+//! --release --example minimal_axum`; `--only instances` runs the instance figures alone,
+//! `--only updates` the end to end of updates and other file shapes.
 //! Prints `ROW|...` lines for `scripts/bench.sh` and progress on stderr.
 
 mod common;
@@ -428,7 +429,7 @@ fn wrk(wrk: &Path, url: &str, header: Option<&str>, connections: u32, seconds: u
 
 /// How often each polling client asks, as a test suite polling hard does; far below what
 /// saturates the machine, so the latency is the server's own (wrk polling flat out takes both
-/// cores, and then imports at the lowest priority do not run at all while it does).
+/// cores, and then times the scheduler sharing them, not the imports).
 const POLL_EVERY: Duration = Duration::from_millis(1);
 
 /// Clients polling one URL at a steady pace.
@@ -535,10 +536,18 @@ async fn main() {
         std::process::exit(2);
     }
 
-    if common::arg("--only", "BENCH_ONLY").as_deref() == Some("instances") {
-        let (data, _) = lead_csv(0, plan.file_bytes, u64::MAX);
-        instances(&plan, &mock_bin, &Bytes::from(data)).await;
-        return;
+    match common::arg("--only", "BENCH_ONLY").as_deref() {
+        Some("instances") => {
+            let (data, _) = lead_csv(0, plan.file_bytes, u64::MAX);
+            instances(&plan, &mock_bin, &Bytes::from(data)).await;
+            return;
+        }
+        Some("updates") => {
+            let (mock, _) = Server::start(&mock_bin, MOCK_ARGS);
+            updates(&plan, &mut Client::new(&mock).await).await;
+            return;
+        }
+        _ => {}
     }
 
     // Startup, in turns with the floor.

@@ -3,10 +3,15 @@
 //! A real Marketo answers its API at the same speed however many imports its customers run.
 //! Here the imports and the API share a machine, so the imports yield: steps of every
 //! instance wait their turn in one queue (first come, first served, so no instance starves)
-//! for a few threads that run at the lowest CPU priority. A step that finds others waiting
-//! behind it runs on its worker alone rather than checking rows on a second thread (see
-//! [`steps_waiting`]), so many imports leave a core to requests, while a lone import still
-//! has the machine to itself.
+//! for a few threads. A step that finds others waiting behind it runs on its worker alone
+//! rather than checking rows on a second thread (see [`steps_waiting`]), so many imports leave
+//! a core to requests, while a lone import still has the machine to itself.
+//!
+//! The workers run at the usual CPU priority. At the lowest one (nice 19) the queue above
+//! kept status polls at their idle latency no better (1.05-1.17 times idle while 16 imports
+//! ran, against 0.99-1.14 times), and a lone import gave way to any other work of the machine:
+//! a 10 MB file of new leads, right after a reset, took 42-57 ms end to end instead of 35-41
+//! ms (see `docs/performance.md`).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -53,11 +58,8 @@ fn workers() -> &'static Workers {
     })
 }
 
-/// A worker's life: lower its own priority (threads it starts inherit it), then run steps.
+/// A worker's life: run steps as they come.
 fn work(tasks: &Mutex<Receiver<Task>>) {
-    // Lowering a thread's own priority needs no privilege; where it fails the steps simply
-    // run at the usual priority.
-    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
     loop {
         let task = match tasks.lock().unwrap_or_else(|p| p.into_inner()).recv() {
             Ok(task) => task,
