@@ -139,6 +139,7 @@ mod iso8601;
 mod journal;
 mod limits;
 mod mock_server;
+mod record;
 mod remote;
 mod schema;
 mod server;

@@ -15,10 +15,8 @@ use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::jobs::params::LeadJobParams;
 use crate::jobs::{ImportKind, JobParams};
-use crate::schema::{
-    DataType, FieldDef, FieldId, Value, ValueRef, Values, encode, encode_ref, encode_text,
-    text_size, value_size,
-};
+use crate::record::{Values, encode, encode_ref, encode_text, text_size, value_size};
+use crate::schema::{DataType, FieldDef, FieldId, Value, ValueRef};
 use crate::store::Db;
 use crate::store::activities::Source;
 use crate::store::leads::{LookupKey, key_hash, virtual_fields};

@@ -10,7 +10,8 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::schema::{Change, DataType, FieldId, Schema, ValueRef, decode};
+use crate::record::{Change, decode};
+use crate::schema::{DataType, FieldId, Schema, ValueRef};
 
 use super::LeadId;
 use super::leads::{Outcome, Upserted};
@@ -364,7 +365,8 @@ impl ActivityLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Value, Values};
+    use crate::record::Values;
+    use crate::schema::Value;
 
     /// Logs a change of `field` from `old` to `new` by `lead` at a time from a source, as an
     /// update of a record finds it.

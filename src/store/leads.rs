@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::lead_index::Index;
 use crate::clock::Timestamp;
 use crate::iso8601::RestTime;
-use crate::schema::{Change, FieldId, Schema, Value, ValueRef, Values};
+use crate::record::{Change, Values};
+use crate::schema::{FieldId, Schema, Value, ValueRef};
 
 pub type LeadId = u32;
 

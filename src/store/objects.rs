@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::LeadId;
 use crate::clock::Timestamp;
-use crate::schema::{FieldDef, FieldId, Schema, Value, ValueRef, Values};
+use crate::record::Values;
+use crate::schema::{FieldDef, FieldId, Schema, Value, ValueRef};
 
 /// A custom object type, as its describe shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

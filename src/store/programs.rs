@@ -9,7 +9,8 @@ use super::LeadId;
 use super::catalog::{FolderRef, FolderType, UI_URL};
 use crate::clock::Timestamp;
 use crate::iso8601::AssetTime;
-use crate::schema::{FieldId, Schema, Value, ValueRef, Values};
+use crate::record::Values;
+use crate::schema::{FieldId, Schema, Value, ValueRef};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

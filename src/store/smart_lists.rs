@@ -196,7 +196,8 @@ fn holds(value: Option<ValueRef<'_>>, operator: Operator, values: &[String]) -> 
 mod tests {
     use super::*;
     use crate::clock::Timestamp;
-    use crate::schema::{DataType, FieldDef, Value, Values};
+    use crate::record::Values;
+    use crate::schema::{DataType, FieldDef, Value};
 
     fn schema() -> Schema {
         Schema::new(vec![
