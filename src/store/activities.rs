@@ -3,7 +3,9 @@
 //! all activities of one import share (their source) is kept once; only the activities that
 //! carry values of their own (a field's old and new value, a status change) have a payload
 //! beside their entry; and New Lead activities of consecutive leads, from one source in one
-//! second (what a bulk import of new leads writes), are one entry for the whole run.
+//! second (what a bulk import of new leads writes), are one entry for the whole run, as are
+//! the Add to List activities of consecutive leads to one list (what it writes with a
+//! `listId`).
 
 use std::ops::Range;
 
@@ -95,7 +97,8 @@ const NEW: FieldId = 1;
 
 const NO_PAYLOAD: u32 = u32::MAX;
 
-/// One activity as stored, or a run of New Lead activities of consecutive leads.
+/// One activity as stored, or a run of New Lead (or Add to List) activities of consecutive
+/// leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     /// The position of its (first) activity in the log.
@@ -174,10 +177,9 @@ impl ActivityLog {
     ) {
         let date = seconds(now);
         if payload == NO_PAYLOAD
-            && kind == kinds::NEW_LEAD
+            && matches!(kind, kinds::NEW_LEAD | kinds::ADD_TO_LIST)
             && let Some(last) = self.entries.last()
-            && last.kind == kinds::NEW_LEAD
-            && (last.date, last.source) == (date, source)
+            && (last.kind, last.primary, last.date, last.source) == (kind, primary, date, source)
             && last.lead.checked_add(self.count - last.first) == Some(lead)
         {
             // The next lead of a run: the run grows, the log does not.
@@ -351,7 +353,7 @@ impl ActivityLog {
             .map_or(self.len(), |entry| entry.first as usize)
     }
 
-    /// Entries stored, for the memory figures: a run of New Lead activities is one.
+    /// Entries stored, for the memory figures: a run of activities is one.
     #[cfg(test)]
     pub fn entries(&self) -> usize {
         self.entries.len()
@@ -432,6 +434,32 @@ mod tests {
         assert_eq!(log.from(500).next().unwrap().lead, 501);
         assert_eq!(log.first_since(Timestamp(6_000)), 1002);
         assert_eq!(log.get(1004), None);
+    }
+
+    #[test]
+    fn additions_of_consecutive_leads_to_one_list_are_one_run_and_another_list_starts_one() {
+        let mut log = ActivityLog::default();
+        let import = source(&mut log, "Bulk lead import");
+        for lead in 1..=3 {
+            log.added_to_list(lead, Timestamp(5_000), import, 2001);
+        }
+        log.added_to_list(4, Timestamp(5_000), import, 2002);
+        log.added_to_list(5, Timestamp(5_000), import, 2002);
+        log.new_lead(6, Timestamp(5_000), import);
+        assert_eq!(log.entries(), 3);
+        let read: Vec<_> = log.from(0).map(|a| (a.lead, a.kind, a.primary)).collect();
+        let list = kinds::ADD_TO_LIST;
+        assert_eq!(
+            read,
+            [
+                (1, list, 2001),
+                (2, list, 2001),
+                (3, list, 2001),
+                (4, list, 2002),
+                (5, list, 2002),
+                (6, kinds::NEW_LEAD, 0),
+            ]
+        );
     }
 
     #[test]
