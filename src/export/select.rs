@@ -159,7 +159,7 @@ fn leads<'a>(db: &'a Db, filter: &'a LeadFilter) -> Box<dyn Iterator<Item = &'a 
                 .list(*id)
                 .into_iter()
                 .flat_map(|(_, members)| members.iter())
-                .filter_map(|id| db.leads.lead(*id)),
+                .filter_map(|id| db.leads.lead(id)),
         ),
         LeadFilter::List(list) => Box::new(all.filter(|lead| in_list(db, *list, lead))),
     }
@@ -171,7 +171,7 @@ fn in_list(db: &Db, list: ListRef, lead: &Lead) -> bool {
         ListRef::Static(id) => db
             .leads
             .list(id)
-            .is_some_and(|(_, members)| members.contains(&lead.id)),
+            .is_some_and(|(_, members)| members.contains(lead.id)),
         ListRef::Smart(id) => db
             .smart_lists
             .iter()

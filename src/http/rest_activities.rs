@@ -208,7 +208,7 @@ impl Query {
             && self.list.is_none_or(|list| {
                 db.leads
                     .list(list)
-                    .is_some_and(|(_, members)| members.contains(&activity.lead))
+                    .is_some_and(|(_, members)| members.contains(activity.lead))
             })
     }
 

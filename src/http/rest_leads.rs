@@ -314,6 +314,6 @@ fn list_page(
     let (_, members) = path_id(list, IdWidth::Int32)?
         .and_then(|id| db.list(id))
         .ok_or(ApiError::StaticListNotFound)?;
-    let ids: Vec<LeadId> = members.iter().copied().collect();
+    let ids: Vec<LeadId> = members.iter().collect();
     render_page(db, &ids, params, request_id)
 }

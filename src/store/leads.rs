@@ -3,12 +3,13 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::lead_index::Index;
+use super::lead_set::LeadSet;
 use crate::clock::Timestamp;
 use crate::iso8601::RestTime;
 use crate::record::{Change, Values};
@@ -212,7 +213,7 @@ pub struct LeadDb {
     /// The `id` field, looked up on every upsert.
     id_field: Option<FieldId>,
     partitions: Vec<Partition>,
-    lists: HashMap<u32, (ListDef, BTreeSet<LeadId>)>,
+    lists: HashMap<u32, (ListDef, LeadSet)>,
 }
 
 /// Fields every lead has outside its stored values.
@@ -227,7 +228,7 @@ impl LeadDb {
     pub fn new(schema: Arc<Schema>, partitions: Vec<Partition>, lists: Vec<ListDef>) -> LeadDb {
         let lists = lists
             .into_iter()
-            .map(|list| (list.id, (list, BTreeSet::new())))
+            .map(|list| (list.id, (list, LeadSet::default())))
             .collect();
         let id_field = schema.find(virtual_fields::ID);
         let indexes = vec![None; schema.fields().len()];
@@ -291,7 +292,7 @@ impl LeadDb {
         lists
     }
 
-    pub fn list(&self, id: u32) -> Option<(&ListDef, &BTreeSet<LeadId>)> {
+    pub fn list(&self, id: u32) -> Option<(&ListDef, &LeadSet)> {
         self.lists.get(&id).map(|(def, members)| (def, members))
     }
 

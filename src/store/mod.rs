@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod catalog;
 mod lead_index;
+mod lead_set;
 pub mod leads;
 pub mod objects;
 pub mod programs;
