@@ -2,7 +2,6 @@
 //! freeze the clock and move it on instead of sleeping.
 
 use std::fmt;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -88,18 +87,16 @@ pub enum ClockMode {
     Frozen,
 }
 
-/// The clock's whole state, in one word so reading the time takes no lock (every request
-/// reads it): the time shown while frozen, or the offset from the wall clock while real,
-/// shifted left once, with the mode in the lowest bit.
+/// The clock's whole state: the time shown while frozen, or the offset from the wall clock
+/// while real. Every request reads it under a lock; packed into one atomic word, read without
+/// one, it served status polls no faster (89.6k against 91.0k requests a second, medians of
+/// six `wrk -c32` runs in turns), so the plain lock it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ClockState {
     mode: ClockMode,
     /// The frozen time, or the milliseconds added to the wall clock.
     value: i64,
 }
-
-/// Values are kept within 62 bits, far beyond any date or offset a test asks for.
-const VALUE_LIMIT: i64 = 1 << 61;
 
 impl ClockState {
     fn now(self) -> Timestamp {
@@ -108,33 +105,12 @@ impl ClockState {
             ClockMode::Frozen => Timestamp(self.value),
         }
     }
-
-    fn pack(self) -> i64 {
-        let mode = match self.mode {
-            ClockMode::Real => 0,
-            ClockMode::Frozen => 1,
-        };
-        (self.value.clamp(-VALUE_LIMIT, VALUE_LIMIT) << 1) | mode
-    }
-
-    fn unpack(word: i64) -> ClockState {
-        ClockState {
-            mode: if word & 1 == 1 {
-                ClockMode::Frozen
-            } else {
-                ClockMode::Real
-            },
-            value: word >> 1,
-        }
-    }
 }
 
 /// A cheap-to-clone handle on the one clock of an application.
 #[derive(Debug, Clone)]
 pub struct Clock {
-    state: Arc<AtomicI64>,
-    /// Taken by whatever changes the clock, so a change reads and writes the state whole.
-    writing: Arc<Mutex<()>>,
+    state: Arc<Mutex<ClockState>>,
     /// Bumped on every mode change or advance, so sleepers re-read the time.
     changed: Arc<watch::Sender<u64>>,
 }
@@ -151,26 +127,25 @@ impl Clock {
             ClockMode::Frozen => start.0,
         };
         Clock {
-            state: Arc::new(AtomicI64::new(ClockState { mode, value }.pack())),
-            writing: Arc::new(Mutex::new(())),
+            state: Arc::new(Mutex::new(ClockState { mode, value })),
             changed: Arc::new(watch::Sender::new(0)),
         }
     }
 
     fn read(&self) -> ClockState {
-        ClockState::unpack(self.state.load(Ordering::Acquire))
+        *self.lock()
     }
 
-    /// Changes the state under the writers' lock; what `change` returns.
+    /// Changes the state under the lock; what `change` returns.
     fn change<T>(&self, change: impl FnOnce(&mut ClockState) -> T) -> T {
-        let _writing = self
-            .writing
+        change(&mut self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        // The state is two plain fields, whole after any panic.
+        self.state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut state = self.read();
-        let result = change(&mut state);
-        self.state.store(state.pack(), Ordering::Release);
-        result
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn now(&self) -> Timestamp {
@@ -298,23 +273,5 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-    }
-
-    #[test]
-    fn the_packed_state_keeps_mode_and_value_whatever_their_sign() {
-        for mode in [ClockMode::Real, ClockMode::Frozen] {
-            for value in [
-                0,
-                -1,
-                1,
-                -86_400_000,
-                1_700_000_000_000,
-                VALUE_LIMIT,
-                -VALUE_LIMIT,
-            ] {
-                let state = ClockState { mode, value };
-                assert_eq!(ClockState::unpack(state.pack()), state);
-            }
-        }
     }
 }
