@@ -12,7 +12,8 @@ use crate::error::ApiError;
 use crate::import::leads::is_lookup_field;
 use crate::schema::{DataType, FieldDef, Schema};
 use crate::state::AppState;
-use crate::store::leads::{Lead, LeadColumn, LeadDb, LeadId, Partition, virtual_fields};
+use crate::store::LeadId;
+use crate::store::leads::{Lead, LeadColumn, LeadDb, Partition, virtual_fields};
 
 pub fn routes() -> Api {
     Api::new(Tag::Leads)

@@ -9,7 +9,7 @@ use super::driver::{
     ImportContext, RowImport, RowTarget, WriteNotes, format_param, import_source, open_upload,
     resolve_header,
 };
-use super::request::LeadParams;
+use super::params::LeadParams;
 use super::validate::{CellRef, Checked};
 use crate::clock::Timestamp;
 use crate::error::ApiError;

@@ -7,7 +7,7 @@ use super::driver::{
     ImportContext, RowImport, RowTarget, WriteNotes, format_param, import_source, notes,
     open_upload, resolve_header,
 };
-use super::request::MemberParams;
+use super::params::MemberParams;
 use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;

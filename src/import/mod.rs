@@ -9,6 +9,7 @@ pub(crate) mod leads;
 mod members;
 mod objects;
 mod overlap;
+mod params;
 mod render;
 pub mod request;
 mod rows;
@@ -16,4 +17,5 @@ mod validate;
 
 pub use crate::format::Format;
 pub use driver::{ImportContext, RowOutcome};
-pub use request::{ImportRequest, LeadParams, MemberParams, ObjectParams, prepare};
+pub use params::{LeadParams, MemberParams, ObjectParams};
+pub use request::{ImportRequest, prepare};

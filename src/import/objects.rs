@@ -7,7 +7,7 @@ use super::driver::{
     ImportContext, RowImport, RowTarget, WriteNotes, format_param, notes, open_upload,
     resolve_header,
 };
-use super::request::ObjectParams;
+use super::params::ObjectParams;
 use super::validate::Checked;
 use crate::clock::Timestamp;
 use crate::error::ApiError;

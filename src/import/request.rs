@@ -5,45 +5,13 @@
 use std::sync::{Arc, PoisonError};
 
 use bytes::Bytes;
-use utoipa::IntoParams;
 
 pub use super::driver::RowWork;
 use super::driver::{ImportContext, RowImport, RowTarget};
+use super::params::{LeadParams, MemberParams, ObjectParams};
 use super::{leads, members, objects};
 use crate::error::ApiError;
-use crate::format::Format;
 use crate::jobs::JobParams;
-
-/// The creation parameters of a lead import, as read from the query or form.
-#[derive(Debug, Clone, Default, IntoParams)]
-#[into_params(rename_all = "camelCase")]
-pub struct LeadParams {
-    /// CSV when absent.
-    #[param(inline, value_type = Option<Format>)]
-    pub format: Option<String>,
-    pub lookup_field: Option<String>,
-    pub list_id: Option<String>,
-    pub partition_name: Option<String>,
-}
-
-/// The parameters of a custom object import, as read from the query or form.
-#[derive(Debug, Clone, Default, IntoParams)]
-pub struct ObjectParams {
-    /// CSV when absent.
-    #[param(inline, value_type = Option<Format>)]
-    pub format: Option<String>,
-}
-
-/// The parameters of a program member import, as read from the query or form.
-#[derive(Debug, Clone, Default, IntoParams)]
-#[into_params(rename_all = "camelCase")]
-pub struct MemberParams {
-    /// CSV when absent.
-    #[param(inline, value_type = Option<Format>)]
-    pub format: Option<String>,
-    /// The status every imported member gets.
-    pub program_member_status: Option<String>,
-}
 
 /// An import of any kind, with its parameters as the request gave them: [`prepare`] checks
 /// them, so every caller refuses a bad one with the same error.

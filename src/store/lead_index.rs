@@ -5,7 +5,7 @@
 
 use hashbrown::HashTable;
 
-use super::leads::LeadId;
+use super::LeadId;
 
 /// One lead under one key: the lead and the high half of its key's hash. Eight bytes a lead
 /// and field, where a map from full hashes to lists of leads took three times that: an index

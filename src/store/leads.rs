@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::LeadId;
 use super::lead_index::Index;
 use super::lead_set::LeadSet;
 use crate::clock::Timestamp;
 use crate::iso8601::RestTime;
 use crate::record::{Change, Values};
 use crate::schema::{FieldId, Schema, Value, ValueRef};
-
-pub type LeadId = u32;
 
 /// A lead partition, as `GET /rest/v1/leads/partitions.json` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

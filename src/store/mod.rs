@@ -13,13 +13,16 @@ pub mod smart_lists;
 
 use std::sync::Arc;
 
-pub use leads::{LeadDb, LeadId};
+pub use leads::LeadDb;
 pub use objects::ObjectDb;
 pub use programs::ProgramDb;
 
 use activities::{ActivityLog, ActivityType};
 use catalog::Catalog;
 use smart_lists::SmartList;
+
+/// A lead's id: handed out in order from 1, never reused.
+pub type LeadId = u32;
 
 #[derive(Debug, Clone)]
 pub struct Db {
