@@ -222,6 +222,11 @@ impl Values {
         Values(out.into_boxed_slice())
     }
 
+    /// The record's first byte, read to bring it into the cache before it is compared.
+    pub fn touch(&self) -> u8 {
+        self.0.first().copied().unwrap_or_default()
+    }
+
     /// A record built with [`encode`] and [`encode_text`], fields in ascending order.
     pub fn from_encoded(bytes: Vec<u8>) -> Values {
         Values(bytes.into_boxed_slice())

@@ -211,6 +211,13 @@ impl RowTarget for LeadTarget {
         let mut imported = Vec::new();
         let schema = db.leads.schema().clone();
         let source = db.activities.source(self.source.clone());
+        db.leads.warm(
+            self.lookup,
+            rows.iter().filter_map(|row| match row.key {
+                RowKey::Hashed(hash) => Some(hash),
+                RowKey::Id(_) => None,
+            }),
+        );
         for (at, row) in rows.into_iter().enumerate() {
             let key = match &row.key {
                 RowKey::Id(id) => LookupKey::Value(id),

@@ -514,6 +514,22 @@ impl LeadDb {
             .flat_map(move |index| index.candidates(hash))
     }
 
+    /// Reads what upserting these keys will read (their index entries and their leads'
+    /// records) in one pass, so the cache misses of many rows overlap instead of each row
+    /// waiting for its own.
+    pub fn warm(&mut self, lookup: FieldId, hashes: impl Iterator<Item = u64>) {
+        self.ensure_index(lookup);
+        let mut touched = 0usize;
+        for hash in hashes {
+            for id in self.candidates(lookup, hash) {
+                touched += self
+                    .lead(id)
+                    .map_or(0, |lead| usize::from(lead.values.touch()));
+            }
+        }
+        std::hint::black_box(touched);
+    }
+
     /// Whether lead `id` is in `partition` and `record` is its whole record.
     fn holds_record(&self, id: LeadId, partition: u16, record: &Values) -> bool {
         self.lead(id)
