@@ -54,6 +54,9 @@ trap 'rm -f "$RESULTS" "$BUILD_LOG"' EXIT
 cargo build --release --locked --bin marketo-bulk-mock \
     --example minimal_axum --bench import --bench export --bench server \
     --message-format=json-render-diagnostics >"$BUILD_LOG"
+# A build leaves the kernel writing its output back to disk for a while; flushed first, so
+# that work does not share the cores with the first figures.
+sync
 
 # The path of a built executable of one kind (bin, example, bench), from cargo's messages.
 built() {
