@@ -176,10 +176,17 @@ impl ActivityLog {
         payload: u32,
     ) {
         let date = seconds(now);
+        // Activities without a payload (New Lead, Add to List) of consecutive leads, alike in
+        // all else, are one run.
         if payload == NO_PAYLOAD
-            && matches!(kind, kinds::NEW_LEAD | kinds::ADD_TO_LIST)
             && let Some(last) = self.entries.last()
-            && (last.kind, last.primary, last.date, last.source) == (kind, primary, date, source)
+            && (
+                last.kind,
+                last.primary,
+                last.date,
+                last.source,
+                last.payload,
+            ) == (kind, primary, date, source, NO_PAYLOAD)
             && last.lead.checked_add(self.count - last.first) == Some(lead)
         {
             // The next lead of a run: the run grows, the log does not.

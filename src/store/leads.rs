@@ -517,8 +517,8 @@ impl LeadDb {
     /// Reads what upserting these keys will read (their index entries and their leads'
     /// records) in one pass, so the cache misses of many rows overlap instead of each row
     /// waiting for its own.
-    pub fn warm(&mut self, lookup: FieldId, hashes: impl Iterator<Item = u64>) {
-        self.ensure_index(lookup);
+    /// A field not indexed yet has nothing to read: the first upsert builds its index.
+    pub fn warm(&self, lookup: FieldId, hashes: impl Iterator<Item = u64>) {
         let mut touched = 0usize;
         for hash in hashes {
             for id in self.candidates(lookup, hash) {
